@@ -1,0 +1,36 @@
+//! The contract between parsers and the store. A parser reads one evidence file and calls the
+//! sink once per thing it finds; the store implements the sink inside one transaction per file.
+
+use crate::model::{AlertRecord, EntityRecord, EventRecord, IncidentRecord, NodeId};
+use serde_json::{Map, Value};
+
+/// 1-based record number within the evidence file (a line, a CSV row, an array element, an
+/// EVTX record id). Provenance of everything the record produced.
+pub type RecordNo = u64;
+
+/// Why a sink refused a call. Any error aborts the file (and rolls it back); bad *records* are
+/// not errors: parsers report them with [`Sink::skip`] and go on.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    #[error("import cancelled")]
+    Cancelled,
+    #[error("storage failed: {0}")]
+    Storage(String),
+}
+
+pub trait Sink {
+    /// Insert or merge an entity (by its identity); returns its node id.
+    fn entity(&mut self, rec: &EntityRecord, host_key: Option<&str>, record: RecordNo) -> Result<(NodeId, String), SinkError>;
+    /// Insert or merge an alert (by `ext_id`).
+    fn alert(&mut self, rec: &AlertRecord, raw: &Value, record: RecordNo) -> Result<NodeId, SinkError>;
+    /// Insert or merge an incident (by `ext_id`).
+    fn incident(&mut self, rec: &IncidentRecord, raw: &Value, record: RecordNo) -> Result<NodeId, SinkError>;
+    /// Store one raw event.
+    fn event(&mut self, rec: &EventRecord, record: RecordNo) -> Result<NodeId, SinkError>;
+    /// A typed, directed relation with its provenance.
+    fn relation(&mut self, from: NodeId, to: NodeId, kind: &str, props: &Map<String, Value>, record: RecordNo) -> Result<(), SinkError>;
+    /// Record a skipped record and why.
+    fn skip(&mut self, record: RecordNo, reason: String);
+    /// Progress: records read so far and bytes consumed. May return `Cancelled`.
+    fn progress(&mut self, records: u64, bytes: u64) -> Result<(), SinkError>;
+}

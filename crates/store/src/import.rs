@@ -1,0 +1,314 @@
+//! The import transaction: the store's implementation of [`cb_domain::Sink`].
+
+use crate::{audit, Result, SqliteStore, StoreError};
+use cb_domain::{
+    identify, AlertRecord, Counts, EntityRecord, EventRecord, IncidentRecord, NodeId, RecordNo, Sink, SinkError,
+};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// What the caller knows about an evidence file before import (hash taken before parsing).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SourceMeta {
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+    pub format: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedRecord {
+    pub record: RecordNo,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImportOutcome {
+    pub source_id: Option<i64>,
+    /// The same bytes were imported before: nothing was added.
+    pub duplicate_of: Option<String>,
+    pub added: Counts,
+    /// Records that named something already in the case (alerts, incidents, entities).
+    pub merged: u64,
+    pub skipped: Vec<SkippedRecord>,
+}
+
+/// Progress callback: (records, bytes). Returning `false` cancels the import.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64) -> bool;
+
+impl SqliteStore {
+    /// Import one evidence file in one transaction. `parse` feeds the sink; if it (or the
+    /// sink) fails, or progress says cancel, nothing of the file stays in the case.
+    pub fn import_source(
+        &mut self,
+        meta: &SourceMeta,
+        progress: Progress<'_>,
+        parse: &mut dyn FnMut(&mut dyn Sink) -> std::result::Result<(), SinkError>,
+    ) -> Result<ImportOutcome> {
+        if let Some(prev) = self
+            .conn
+            .query_row("SELECT path FROM sources WHERE sha256 = ?1", [&meta.sha256], |r| r.get::<_, String>(0))
+            .optional()?
+        {
+            return Ok(ImportOutcome {
+                source_id: None,
+                duplicate_of: Some(prev),
+                added: Counts::default(),
+                merged: 0,
+                skipped: vec![],
+            });
+        }
+        let actor = self.actor.0.clone();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO sources (path, sha256, size, format, imported_at, counts, merged, skipped) VALUES (?1, ?2, ?3, ?4, ?5, '{}', 0, '[]')",
+            params![meta.path, meta.sha256, meta.size as i64, meta.format, cb_domain::time::format(&chrono::Utc::now())],
+        )?;
+        let source_id = tx.last_insert_rowid();
+        let mut sink = TxSink { tx: &tx, source_id, counts: Counts::default(), merged: 0, skipped: vec![], progress, new_aliases: vec![] };
+        match parse(&mut sink) {
+            Ok(()) => {}
+            Err(SinkError::Cancelled) => return Err(StoreError::Cancelled),
+            Err(SinkError::Storage(e)) => return Err(StoreError::Invalid(e)),
+        }
+        sink.link_aliases()?;
+        let TxSink { counts, merged, skipped, .. } = sink;
+        tx.execute(
+            "UPDATE sources SET counts = ?1, merged = ?2, skipped = ?3 WHERE id = ?4",
+            params![serde_json::to_string(&counts).unwrap_or_default(), merged as i64, serde_json::to_string(&skipped).unwrap_or_default(), source_id],
+        )?;
+        audit(
+            &tx,
+            &actor,
+            "import",
+            &format!("source:{source_id}"),
+            &serde_json::json!({"path": meta.path, "sha256": meta.sha256, "format": meta.format, "added": counts, "merged": merged, "skipped": skipped.len()}),
+        )?;
+        tx.commit()?;
+        Ok(ImportOutcome { source_id: Some(source_id), duplicate_of: None, added: counts, merged, skipped })
+    }
+}
+
+struct TxSink<'t, 'p> {
+    tx: &'t Transaction<'t>,
+    source_id: i64,
+    counts: Counts,
+    merged: u64,
+    skipped: Vec<SkippedRecord>,
+    progress: Progress<'p>,
+    /// (entity id, alias) of entities this file created, linked to look-alikes at the end.
+    new_aliases: Vec<(i64, String)>,
+}
+
+fn st(e: rusqlite::Error) -> SinkError {
+    SinkError::Storage(e.to_string())
+}
+
+fn json(v: &impl Serialize) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+impl TxSink<'_, '_> {
+    /// "possibly the same as": every new entity with an alias gets a relation to each other
+    /// entity sharing it (a weak bare name and a strong account of that name, say).
+    fn link_aliases(&mut self) -> Result<()> {
+        let aliases = std::mem::take(&mut self.new_aliases);
+        for (id, alias) in aliases {
+            let mut stmt = self.tx.prepare_cached("SELECT id FROM entities WHERE alias = ?1 AND id <> ?2")?;
+            let others: Vec<i64> = stmt.query_map(params![alias, id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            for o in others {
+                let (a, b) = if id < o { (id, o) } else { (o, id) };
+                let n = self.tx.execute(
+                    "INSERT OR IGNORE INTO relations (src, dst, kind, props, source_id, record) VALUES (?1, ?2, 'possibly_same_as', ?3, NULL, NULL)",
+                    params![NodeId::Entity(a).to_string(), NodeId::Entity(b).to_string(), json(&serde_json::json!({"alias": alias}))],
+                )?;
+                self.counts.relations += n as u64;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Sink for TxSink<'_, '_> {
+    fn entity(&mut self, rec: &EntityRecord, host_key: Option<&str>, record: RecordNo) -> Result<(NodeId, String), SinkError> {
+        let scope = format!("s{}r{}#{}", self.source_id, record, self.counts.entities + self.merged);
+        let ident = identify(rec, host_key, &scope);
+        let existing: Option<(i64, String)> = self
+            .tx
+            .prepare_cached("SELECT id, props FROM entities WHERE key = ?1")
+            .and_then(|mut s| s.query_row([&ident.key], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .map_err(st)?;
+        if let Some((id, props)) = existing {
+            // merge: keep what we had, add properties this record knows and we did not
+            let mut have: Map<String, Value> = serde_json::from_str(&props).unwrap_or_default();
+            let mut changed = false;
+            for (k, v) in &rec.props {
+                if !have.contains_key(k) && !cb_domain::is_blank(v) {
+                    have.insert(k.clone(), v.clone());
+                    changed = true;
+                }
+            }
+            if changed {
+                self.tx
+                    .prepare_cached("UPDATE entities SET props = ?1 WHERE id = ?2")
+                    .and_then(|mut s| s.execute(params![json(&have), id]))
+                    .map_err(st)?;
+            }
+            self.merged += 1;
+            return Ok((NodeId::Entity(id), ident.key));
+        }
+        let strength = serde_json::to_value(ident.strength).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        self.tx
+            .prepare_cached(
+                "INSERT INTO entities (kind, key, strength, label, alias, props, source_id, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![rec.kind, ident.key, strength, ident.label, ident.alias, json(&rec.props), self.source_id, record as i64])
+            })
+            .map_err(st)?;
+        let id = self.tx.last_insert_rowid();
+        if let Some(a) = &ident.alias {
+            self.new_aliases.push((id, a.clone()));
+        }
+        self.counts.entities += 1;
+        Ok((NodeId::Entity(id), ident.key))
+    }
+
+    fn alert(&mut self, a: &AlertRecord, raw: &Value, record: RecordNo) -> Result<NodeId, SinkError> {
+        let existing: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT id FROM alerts WHERE ext_id = ?1")
+            .and_then(|mut s| s.query_row([&a.ext_id], |r| r.get(0)).optional())
+            .map_err(st)?;
+        if let Some(id) = existing {
+            self.merged += 1;
+            return Ok(NodeId::Alert(id));
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO alerts (ext_id, name, alert_type, severity, status, provider, product, vendor, description, remediation, tactics, techniques,
+                 start_time, end_time, generated, compromised_entity, resource_id, extended, contains_alerts, raw, source_id, record)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    a.ext_id,
+                    a.name,
+                    a.alert_type,
+                    a.severity.map(|s| s.rank()),
+                    a.status.unwrap_or(cb_domain::Status::Active).as_str(),
+                    a.provider,
+                    a.product,
+                    a.vendor,
+                    a.description,
+                    json(&a.remediation),
+                    json(&a.tactics),
+                    json(&a.techniques),
+                    a.start,
+                    a.end,
+                    a.generated,
+                    a.compromised_entity,
+                    a.resource_id,
+                    json(&a.extended),
+                    json(&a.contains_alerts),
+                    json(raw),
+                    self.source_id,
+                    record as i64
+                ])
+            })
+            .map_err(st)?;
+        self.counts.alerts += 1;
+        Ok(NodeId::Alert(self.tx.last_insert_rowid()))
+    }
+
+    fn incident(&mut self, i: &IncidentRecord, raw: &Value, record: RecordNo) -> Result<NodeId, SinkError> {
+        let existing: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT id FROM incidents WHERE ext_id = ?1")
+            .and_then(|mut s| s.query_row([&i.ext_id], |r| r.get(0)).optional())
+            .map_err(st)?;
+        let id = match existing {
+            Some(id) => {
+                self.merged += 1;
+                id
+            }
+            None => {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO incidents (ext_id, title, number, severity, status, classification, owner, description, created, first_activity,
+                         last_activity, provider, tactics, labels, reason, props, raw, source_id, record)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            i.ext_id,
+                            i.title,
+                            i.number,
+                            i.severity.map(|s| s.rank()),
+                            i.status.unwrap_or(cb_domain::Status::Active).as_str(),
+                            i.classification,
+                            i.owner,
+                            i.description,
+                            i.created,
+                            i.first_activity,
+                            i.last_activity,
+                            i.provider,
+                            json(&i.tactics),
+                            json(&i.labels),
+                            i.reason,
+                            json(&i.props),
+                            json(raw),
+                            self.source_id,
+                            record as i64
+                        ])
+                    })
+                    .map_err(st)?;
+                self.counts.incidents += 1;
+                self.tx.last_insert_rowid()
+            }
+        };
+        for a in &i.alert_ext_ids {
+            self.tx
+                .prepare_cached("INSERT OR IGNORE INTO incident_alerts (incident_id, alert_ext_id) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute(params![id, a]))
+                .map_err(st)?;
+        }
+        Ok(NodeId::Incident(id))
+    }
+
+    fn event(&mut self, e: &EventRecord, record: RecordNo) -> Result<NodeId, SinkError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO events (source_id, record, source, channel, event_id, time, summary, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![self.source_id, record as i64, e.source, e.channel, e.event_id, e.time, e.summary, json(&e.fields)])
+            })
+            .map_err(st)?;
+        self.counts.events += 1;
+        Ok(NodeId::Event(self.tx.last_insert_rowid()))
+    }
+
+    fn relation(&mut self, from: NodeId, to: NodeId, kind: &str, props: &Map<String, Value>, record: RecordNo) -> Result<(), SinkError> {
+        let n = self
+            .tx
+            .prepare_cached("INSERT OR IGNORE INTO relations (src, dst, kind, props, source_id, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .and_then(|mut s| s.execute(params![from.to_string(), to.to_string(), kind, json(props), self.source_id, record as i64]))
+            .map_err(st)?;
+        self.counts.relations += n as u64;
+        Ok(())
+    }
+
+    fn skip(&mut self, record: RecordNo, reason: String) {
+        self.skipped.push(SkippedRecord { record, reason });
+    }
+
+    fn progress(&mut self, records: u64, bytes: u64) -> Result<(), SinkError> {
+        if (self.progress)(records, bytes) {
+            Ok(())
+        } else {
+            Err(SinkError::Cancelled)
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Schema migrations: a constant list, applied in one transaction, version in `user_version`.
+
+use rusqlite::Connection;
+
+/// `PRAGMA application_id` of a Caseboard case ("CSBD").
+pub const APPLICATION_ID: i64 = 0x4353_4244;
+
+/// Each entry moves the schema from version `i` to `i + 1`. Never edit a released entry:
+/// append a new one.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the spine
+    r#"
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    format TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    counts TEXT NOT NULL,      -- JSON Counts
+    merged INTEGER NOT NULL,
+    skipped TEXT NOT NULL      -- JSON [{record, reason}]
+);
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    ext_id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    alert_type TEXT NOT NULL,
+    severity INTEGER,          -- 0 Informational .. 3 High
+    status TEXT NOT NULL,      -- triage status (Active/InProgress/Resolved/Dismissed)
+    classification TEXT NOT NULL DEFAULT '',
+    owner TEXT NOT NULL DEFAULT '',
+    provider TEXT NOT NULL,
+    product TEXT NOT NULL,
+    vendor TEXT NOT NULL,
+    description TEXT NOT NULL,
+    remediation TEXT NOT NULL, -- JSON [string]
+    tactics TEXT NOT NULL,     -- JSON [string]
+    techniques TEXT NOT NULL,  -- JSON [string]
+    start_time TEXT,
+    end_time TEXT,
+    generated TEXT,
+    compromised_entity TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    extended TEXT NOT NULL,    -- JSON object
+    contains_alerts TEXT NOT NULL, -- JSON [ext_id]
+    raw TEXT NOT NULL,         -- the original record, JSON
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    record INTEGER NOT NULL
+);
+CREATE INDEX alerts_time ON alerts(start_time);
+CREATE TABLE incidents (
+    id INTEGER PRIMARY KEY,
+    ext_id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    number INTEGER,
+    severity INTEGER,
+    status TEXT NOT NULL,
+    classification TEXT NOT NULL DEFAULT '',
+    owner TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL,
+    created TEXT,
+    first_activity TEXT,
+    last_activity TEXT,
+    provider TEXT NOT NULL,
+    tactics TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    reason TEXT,               -- set for incidents Caseboard derived
+    props TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    source_id INTEGER REFERENCES sources(id),
+    record INTEGER
+);
+-- joined to alerts by external id so files can come in any order
+CREATE TABLE incident_alerts (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    alert_ext_id TEXT NOT NULL,
+    PRIMARY KEY (incident_id, alert_ext_id)
+);
+CREATE INDEX incident_alerts_alert ON incident_alerts(alert_ext_id);
+CREATE TABLE entities (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE,
+    strength TEXT NOT NULL,    -- strong / weak / none
+    label TEXT NOT NULL,
+    alias TEXT,                -- shared by entities that might be the same thing
+    props TEXT NOT NULL,       -- JSON object, merged across records
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    record INTEGER NOT NULL
+);
+CREATE INDEX entities_kind ON entities(kind);
+CREATE INDEX entities_alias ON entities(alias);
+CREATE TABLE relations (
+    id INTEGER PRIMARY KEY,
+    src TEXT NOT NULL,         -- node id: alert:N / incident:N / entity:N / event:N
+    dst TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    props TEXT NOT NULL,
+    source_id INTEGER REFERENCES sources(id),
+    record INTEGER,
+    UNIQUE (src, dst, kind, source_id, record)
+);
+CREATE INDEX relations_src ON relations(src, kind);
+CREATE INDEX relations_dst ON relations(dst, kind);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    record INTEGER NOT NULL,
+    source TEXT NOT NULL,      -- table / log type
+    channel TEXT NOT NULL,
+    event_id TEXT,
+    time TEXT,
+    summary TEXT NOT NULL,
+    fields TEXT NOT NULL       -- JSON object, the original fields
+);
+CREATE INDEX events_time ON events(time);
+CREATE INDEX events_source ON events(source);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL,      -- JSON
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+"#,
+    // 2: investigations (saved maps, undo history) — owned by crates/graph
+    "SELECT 1;",
+    // 3: full-text search over events, alerts and entities — owned by crates/search
+    "SELECT 1;",
+];
+
+/// Bring `conn` to the newest schema in one transaction.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<usize> {
+    let tx = conn.transaction()?;
+    let current: usize = tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(current) {
+        tx.execute_batch(m)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+    }
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    tx.commit()?;
+    Ok(MIGRATIONS.len())
+}
