@@ -51,12 +51,20 @@ pub fn identify(rec: &EntityRecord, host_key: Option<&str>, record_scope: &str) 
     };
     match kind {
         "host" => {
-            let name = lc("HostName").or_else(|| lc("NetBiosName")).or_else(|| lc("FQDN").map(|f| first_label(&f)));
-            let dns = lc("DnsDomain").or_else(|| lc("FQDN").and_then(|f| f.split_once('.').map(|(_, d)| d.to_string())));
-            let label = match (&name, &dns) {
+            let name = lc("HostName")
+                .or_else(|| lc("NetBiosName"))
+                .or_else(|| lc("FQDN").map(|f| first_label(&f)));
+            let dns = lc("DnsDomain")
+                .or_else(|| lc("FQDN").and_then(|f| f.split_once('.').map(|(_, d)| d.to_string())));
+            let shown = g("HostName")
+                .or_else(|| g("NetBiosName"))
+                .or_else(|| g("FQDN").map(|f| first_label(&f)));
+            let label = match (&shown, &dns) {
                 (Some(n), Some(d)) => format!("{n}.{d}"),
                 (Some(n), None) => n.clone(),
-                _ => g("AzureID").map(|a| last_segment(&a)).unwrap_or_else(|| "host".into()),
+                _ => g("AzureID")
+                    .map(|a| last_segment(&a))
+                    .unwrap_or_else(|| "host".into()),
             };
             let alias = name.as_ref().map(|n| key(kind, &[("name", n.clone())]));
             if let Some(a) = lc("AzureID") {
@@ -64,7 +72,11 @@ pub fn identify(rec: &EntityRecord, host_key: Option<&str>, record_scope: &str) 
             } else if let Some(a) = lc("OMSAgentID") {
                 strong(&[("omsagentid", a)], label, alias)
             } else if let (Some(n), Some(d)) = (&name, &dns) {
-                strong(&[("name", n.clone()), ("dnsdomain", d.clone())], label, alias)
+                strong(
+                    &[("name", n.clone()), ("dnsdomain", d.clone())],
+                    label,
+                    alias,
+                )
             } else if let (Some(n), Some(d)) = (&name, lc("NTDomain")) {
                 strong(&[("name", n.clone()), ("ntdomain", d)], label, alias)
             } else if let Some(n) = name {
@@ -81,7 +93,10 @@ pub fn identify(rec: &EntityRecord, host_key: Option<&str>, record_scope: &str) 
                 (Some(n), Some(u), _) => format!("{n}@{u}"),
                 (Some(n), None, Some(d)) => format!("{d}\\{n}"),
                 (Some(n), _, _) => n.clone(),
-                _ => g("DisplayName").or_else(|| g("AadUserId")).or_else(|| g("Sid")).unwrap_or_else(|| "account".into()),
+                _ => g("DisplayName")
+                    .or_else(|| g("AadUserId"))
+                    .or_else(|| g("Sid"))
+                    .unwrap_or_else(|| "account".into()),
             };
             let alias = name.as_ref().map(|n| key(kind, &[("name", n.clone())]));
             let aad = lc("AadUserId").or_else(|| lc("AADUserId"));
@@ -93,12 +108,24 @@ pub fn identify(rec: &EntityRecord, host_key: Option<&str>, record_scope: &str) 
                     strong(&[("sid", s)], label, alias)
                 } else {
                     // POSIX uid:gid and short SIDs are only unique on their host
-                    strong(&[("sid", s), ("host", host_key.unwrap_or("").to_string())], label, alias)
+                    strong(
+                        &[("sid", s), ("host", host_key.unwrap_or("").to_string())],
+                        label,
+                        alias,
+                    )
                 }
             } else if let (Some(n), Some(u)) = (&name, &upn) {
-                strong(&[("name", n.clone()), ("upnsuffix", u.clone())], label, alias)
+                strong(
+                    &[("name", n.clone()), ("upnsuffix", u.clone())],
+                    label,
+                    alias,
+                )
             } else if let (Some(n), Some(d)) = (&name, &nt) {
-                strong(&[("name", n.clone()), ("ntdomain", d.clone())], label, alias)
+                strong(
+                    &[("name", n.clone()), ("ntdomain", d.clone())],
+                    label,
+                    alias,
+                )
             } else if let Some(o) = lc("ObjectGuid") {
                 strong(&[("objectguid", o)], label, alias)
             } else if let Some(n) = name {
@@ -129,7 +156,12 @@ pub fn identify(rec: &EntityRecord, host_key: Option<&str>, record_scope: &str) 
                     strong(&[("host", host), ("pid", p), ("created", c)], label, None)
                 }
                 (Some(p), c) => weak(
-                    &[("host", host), ("pid", p), ("created", c.unwrap_or_default()), ("cmd", cmd.unwrap_or_default())],
+                    &[
+                        ("host", host),
+                        ("pid", p),
+                        ("created", c.unwrap_or_default()),
+                        ("cmd", cmd.unwrap_or_default()),
+                    ],
                     label,
                     None,
                 ),
@@ -140,15 +172,25 @@ pub fn identify(rec: &EntityRecord, host_key: Option<&str>, record_scope: &str) 
             let name = g("Name").or_else(|| g("FileName"));
             let dir = g("Directory").or_else(|| g("FilePath").and_then(|p| dir_of(&p)));
             let label = name.clone().unwrap_or_else(|| "file".into());
-            let alias = name.as_ref().map(|n| key(kind, &[("name", n.to_lowercase())]));
+            let alias = name
+                .as_ref()
+                .map(|n| key(kind, &[("name", n.to_lowercase())]));
             match (name, dir) {
-                (Some(n), Some(d)) => strong(&[("dir", normalize_dir(&d)), ("name", n.to_lowercase())], label, alias),
+                (Some(n), Some(d)) => strong(
+                    &[("dir", normalize_dir(&d)), ("name", n.to_lowercase())],
+                    label,
+                    alias,
+                ),
                 (Some(n), None) => weak(&[("name", n.to_lowercase())], label, alias),
                 _ => unique(kind, record_scope, label),
             }
         }
         "filehash" => match (lc("Algorithm"), lc("Value")) {
-            (Some(a), Some(v)) => strong(&[("algorithm", a.clone()), ("value", v.clone())], format!("{a}:{}", truncate(&v, 16)), None),
+            (Some(a), Some(v)) => strong(
+                &[("algorithm", a.clone()), ("value", v.clone())],
+                format!("{a}:{}", truncate(&v, 16)),
+                None,
+            ),
             _ => unique(kind, record_scope, "hash".into()),
         },
         "url" => match g("Url") {
@@ -160,7 +202,11 @@ pub fn identify(rec: &EntityRecord, host_key: Option<&str>, record_scope: &str) 
             None => unique(kind, record_scope, "resource".into()),
         },
         "registry-key" => match (lc("Hive"), lc("Key")) {
-            (Some(h), Some(k)) => strong(&[("hive", h.clone()), ("key", k.clone())], format!("{h}\\{k}"), None),
+            (Some(h), Some(k)) => strong(
+                &[("hive", h.clone()), ("key", k.clone())],
+                format!("{h}\\{k}"),
+                None,
+            ),
             _ => unique(kind, record_scope, "registry key".into()),
         },
         "dns" => match lc("DomainName") {
@@ -172,27 +218,60 @@ pub fn identify(rec: &EntityRecord, host_key: Option<&str>, record_scope: &str) 
             None => unique(kind, record_scope, "mailbox".into()),
         },
         "cloud-application" => match lc("AppId").or_else(|| lc("Name")) {
-            Some(a) => strong(&[("app", a)], g("Name").unwrap_or_else(|| g("AppId").unwrap_or_default()), None),
+            Some(a) => strong(
+                &[("app", a)],
+                g("Name").unwrap_or_else(|| g("AppId").unwrap_or_default()),
+                None,
+            ),
             None => unique(kind, record_scope, "cloud app".into()),
         },
-        "host-logon-session" => match (lc("SessionId"), g("StartTimeUtc").and_then(|t| crate::time::normalize(&t))) {
+        "host-logon-session" => match (
+            lc("SessionId"),
+            g("StartTimeUtc").and_then(|t| crate::time::normalize(&t)),
+        ) {
             (Some(s), Some(t)) => strong(
-                &[("host", host_key.unwrap_or("").to_string()), ("session", s.clone()), ("start", t)],
+                &[
+                    ("host", host_key.unwrap_or("").to_string()),
+                    ("session", s.clone()),
+                    ("start", t),
+                ],
                 format!("session {s}"),
                 None,
             ),
-            (Some(s), None) => weak(&[("host", host_key.unwrap_or("").to_string()), ("session", s.clone())], format!("session {s}"), None),
+            (Some(s), None) => weak(
+                &[
+                    ("host", host_key.unwrap_or("").to_string()),
+                    ("session", s.clone()),
+                ],
+                format!("session {s}"),
+                None,
+            ),
             _ => unique(kind, record_scope, "logon session".into()),
         },
         _ => {
             // Any other type: its identifying-looking scalar fields, sorted, as a weak key.
             let mut parts: Vec<(&str, String)> = Vec::new();
-            for k in ["Id", "Name", "DisplayName", "Value", "Address", "Url", "ObjectGuid", "DistinguishedName", "NetworkMessageId", "DeviceId", "Category"] {
+            for k in [
+                "Id",
+                "Name",
+                "DisplayName",
+                "Value",
+                "Address",
+                "Url",
+                "ObjectGuid",
+                "DistinguishedName",
+                "NetworkMessageId",
+                "DeviceId",
+                "Category",
+            ] {
                 if let Some(v) = rec.get(k) {
                     parts.push((k, v.to_lowercase()));
                 }
             }
-            let label = ["DisplayName", "Name", "Value", "Id"].iter().find_map(|k| rec.get(k)).unwrap_or_else(|| kind.to_string());
+            let label = ["DisplayName", "Name", "Value", "Id"]
+                .iter()
+                .find_map(|k| rec.get(k))
+                .unwrap_or_else(|| kind.to_string());
             if parts.is_empty() {
                 unique(kind, record_scope, label)
             } else {
@@ -214,7 +293,12 @@ fn key(kind: &str, parts: &[(&str, String)]) -> String {
 }
 
 fn unique(kind: &str, scope: &str, label: String) -> Identity {
-    Identity { key: format!("!{kind}|{scope}"), strength: Strength::None, label, alias: None }
+    Identity {
+        key: format!("!{kind}|{scope}"),
+        strength: Strength::None,
+        label,
+        alias: None,
+    }
 }
 
 fn first_label(fqdn: &str) -> String {
@@ -222,7 +306,11 @@ fn first_label(fqdn: &str) -> String {
 }
 
 fn last_segment(s: &str) -> String {
-    s.trim_end_matches('/').rsplit('/').next().unwrap_or(s).to_string()
+    s.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(s)
+        .to_string()
 }
 
 fn dir_of(path: &str) -> Option<String> {
@@ -233,7 +321,9 @@ fn dir_of(path: &str) -> Option<String> {
 /// Windows paths are case-insensitive; POSIX ones are not, but exports mix both
 /// freely, so directories compare case-insensitively with one separator style.
 fn normalize_dir(d: &str) -> String {
-    d.trim_end_matches(['\\', '/']).replace('/', "\\").to_lowercase()
+    d.trim_end_matches(['\\', '/'])
+        .replace('/', "\\")
+        .to_lowercase()
 }
 
 /// `0x1558` and `5464` are the same process id.
@@ -243,13 +333,20 @@ fn normalize_pid(p: &str) -> String {
         Some(h) => u64::from_str_radix(h, 16).ok(),
         None => p.parse::<u64>().ok(),
     };
-    parsed.map(|n| n.to_string()).unwrap_or_else(|| p.to_string())
+    parsed
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| p.to_string())
 }
 
 /// SIDs such as SYSTEM or LOCAL SERVICE name the same principal on every machine and must not
 /// merge accounts across hosts.
 fn is_well_known_sid(s: &str) -> bool {
-    matches!(s, "s-1-5-18" | "s-1-5-19" | "s-1-5-20" | "s-1-0-0" | "s-1-5-7") || s.starts_with("s-1-5-32-") || s.starts_with("s-1-5-90-") || s.starts_with("s-1-5-96-")
+    matches!(
+        s,
+        "s-1-5-18" | "s-1-5-19" | "s-1-5-20" | "s-1-0-0" | "s-1-5-7"
+    ) || s.starts_with("s-1-5-32-")
+        || s.starts_with("s-1-5-90-")
+        || s.starts_with("s-1-5-96-")
 }
 
 pub fn truncate(s: &str, n: usize) -> String {
@@ -272,15 +369,34 @@ mod tests {
 
     #[test]
     fn hosts_strong_and_weak() {
-        let a = id(EntityRecord::new("host").with("HostName", "MSTICAlertsWin1").with("AzureID", "/subscriptions/X/vms/MSTICAlertsWin1"), None);
+        let a = id(
+            EntityRecord::new("host")
+                .with("HostName", "MSTICAlertsWin1")
+                .with("AzureID", "/subscriptions/X/vms/MSTICAlertsWin1"),
+            None,
+        );
         assert_eq!(a.strength, Strength::Strong);
         assert_eq!(a.key, "host|azureid=/subscriptions/x/vms/msticalertswin1");
-        let b = id(EntityRecord::new("host").with("HostName", "web01").with("DnsDomain", "contoso.com"), None);
+        let b = id(
+            EntityRecord::new("host")
+                .with("HostName", "web01")
+                .with("DnsDomain", "contoso.com"),
+            None,
+        );
         assert_eq!(b.key, "host|name=web01|dnsdomain=contoso.com");
         assert_eq!(b.label, "web01.contoso.com");
         // a bare host name, empty domains: weak, and case-insensitive
-        let c = id(EntityRecord::new("host").with("HostName", "MSTICALERTSLXVM2").with("DnsDomain", "").with("NTDomain", ""), None);
-        let d = id(EntityRecord::new("host").with("HostName", "MSTICAlertsLxVM2"), None);
+        let c = id(
+            EntityRecord::new("host")
+                .with("HostName", "MSTICALERTSLXVM2")
+                .with("DnsDomain", "")
+                .with("NTDomain", ""),
+            None,
+        );
+        let d = id(
+            EntityRecord::new("host").with("HostName", "MSTICAlertsLxVM2"),
+            None,
+        );
         assert_eq!(c.strength, Strength::Weak);
         assert_eq!(c.key, d.key);
     }
@@ -289,28 +405,70 @@ mod tests {
     fn accounts() {
         let bare = id(EntityRecord::new("account").with("Name", "dbadmin"), None);
         assert_eq!(bare.strength, Strength::Weak);
-        let posix = id(EntityRecord::new("account").with("Name", "dbadmin").with("Sid", "1001:1001"), Some("~host|name=lx"));
+        let posix = id(
+            EntityRecord::new("account")
+                .with("Name", "dbadmin")
+                .with("Sid", "1001:1001"),
+            Some("~host|name=lx"),
+        );
         assert_eq!(posix.strength, Strength::Strong);
         assert_ne!(posix.key, bare.key);
         assert_eq!(posix.alias.as_deref(), Some("account|name=dbadmin"));
-        let nt = id(EntityRecord::new("account").with("Name", "ian").with("NTDomain", "msticalertswin1"), None);
+        let nt = id(
+            EntityRecord::new("account")
+                .with("Name", "ian")
+                .with("NTDomain", "msticalertswin1"),
+            None,
+        );
         assert_eq!(nt.key, "account|name=ian|ntdomain=msticalertswin1");
         assert_eq!(nt.label, "msticalertswin1\\ian");
         // SYSTEM's SID does not identify an account across hosts
-        let sys = id(EntityRecord::new("account").with("Name", "SYSTEM").with("Sid", "S-1-5-18").with("NTDomain", "NT AUTHORITY"), None);
+        let sys = id(
+            EntityRecord::new("account")
+                .with("Name", "SYSTEM")
+                .with("Sid", "S-1-5-18")
+                .with("NTDomain", "NT AUTHORITY"),
+            None,
+        );
         assert_eq!(sys.key, "account|name=system|ntdomain=nt authority");
     }
 
     #[test]
     fn processes_files_hashes() {
-        let p = id(EntityRecord::new("process").with("ProcessId", "0x4e55").with("CreationTimeUtc", "2019-02-16T03:23:54.29Z"), Some("host|x"));
-        assert_eq!(p.key, "process|host=host|x|pid=20053|created=2019-02-16T03:23:54.290Z");
-        let parent = id(EntityRecord::new("process").with("ProcessId", "0x4e4f"), Some("host|x"));
+        let p = id(
+            EntityRecord::new("process")
+                .with("ProcessId", "0x4e55")
+                .with("CreationTimeUtc", "2019-02-16T03:23:54.29Z"),
+            Some("host|x"),
+        );
+        assert_eq!(
+            p.key,
+            "process|host=host|x|pid=20053|created=2019-02-16T03:23:54.290Z"
+        );
+        let parent = id(
+            EntityRecord::new("process").with("ProcessId", "0x4e4f"),
+            Some("host|x"),
+        );
         assert_eq!(parent.strength, Strength::Weak);
-        let f1 = id(EntityRecord::new("file").with("Directory", "C:\\Windows\\System32\\").with("Name", "CMD.exe"), None);
-        let f2 = id(EntityRecord::new("file").with("Directory", "c:\\windows\\system32").with("Name", "cmd.exe"), None);
+        let f1 = id(
+            EntityRecord::new("file")
+                .with("Directory", "C:\\Windows\\System32\\")
+                .with("Name", "CMD.exe"),
+            None,
+        );
+        let f2 = id(
+            EntityRecord::new("file")
+                .with("Directory", "c:\\windows\\system32")
+                .with("Name", "cmd.exe"),
+            None,
+        );
         assert_eq!(f1.key, f2.key);
-        let h = id(EntityRecord::new("filehash").with("Algorithm", "SHA256").with("Value", "ABCD"), None);
+        let h = id(
+            EntityRecord::new("filehash")
+                .with("Algorithm", "SHA256")
+                .with("Value", "ABCD"),
+            None,
+        );
         assert_eq!(h.key, "filehash|algorithm=sha256|value=abcd");
         let nothing = id(EntityRecord::new("process"), None);
         assert_eq!(nothing.strength, Strength::None);

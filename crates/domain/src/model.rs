@@ -85,7 +85,12 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 4] = [Severity::High, Severity::Medium, Severity::Low, Severity::Informational];
+    pub const ALL: [Severity; 4] = [
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Informational,
+    ];
     pub fn as_str(&self) -> &'static str {
         match self {
             Severity::Informational => "Informational",
@@ -138,13 +143,20 @@ impl Status {
     /// Maps the vocabularies of Sentinel (New/Active/Closed), Defender (Active/Resolved/
     /// Dismissed/InProgress) and Graph (new/inProgress/resolved).
     pub fn parse(s: &str) -> Option<Status> {
-        Some(match s.trim().to_ascii_lowercase().replace([' ', '_'], "").as_str() {
-            "new" | "active" | "unknown" => Status::Active,
-            "inprogress" => Status::InProgress,
-            "resolved" | "closed" => Status::Resolved,
-            "dismissed" => Status::Dismissed,
-            _ => return None,
-        })
+        Some(
+            match s
+                .trim()
+                .to_ascii_lowercase()
+                .replace([' ', '_'], "")
+                .as_str()
+            {
+                "new" | "active" | "unknown" => Status::Active,
+                "inprogress" => Status::InProgress,
+                "resolved" | "closed" => Status::Resolved,
+                "dismissed" => Status::Dismissed,
+                _ => return None,
+            },
+        )
     }
 }
 
@@ -212,7 +224,10 @@ pub struct EntityRecord {
 
 impl EntityRecord {
     pub fn new(kind: &str) -> Self {
-        EntityRecord { kind: kind.to_ascii_lowercase(), props: Map::new() }
+        EntityRecord {
+            kind: kind.to_ascii_lowercase(),
+            props: Map::new(),
+        }
     }
     pub fn with(mut self, k: &str, v: impl Into<Value>) -> Self {
         let v = v.into();
@@ -284,18 +299,29 @@ mod tests {
 
     #[test]
     fn node_ids_round_trip() {
-        for id in [NodeId::Alert(3), NodeId::Incident(1), NodeId::Entity(12), NodeId::Event(40)] {
+        for id in [
+            NodeId::Alert(3),
+            NodeId::Incident(1),
+            NodeId::Entity(12),
+            NodeId::Event(40),
+        ] {
             assert_eq!(id.to_string().parse::<NodeId>().unwrap(), id);
         }
         assert!("host:1".parse::<NodeId>().is_err());
         assert!("alert:x".parse::<NodeId>().is_err());
-        assert_eq!(serde_json::to_string(&NodeId::Alert(2)).unwrap(), "\"alert:2\"");
+        assert_eq!(
+            serde_json::to_string(&NodeId::Alert(2)).unwrap(),
+            "\"alert:2\""
+        );
     }
 
     #[test]
     fn severity_and_status_vocabularies() {
         assert_eq!(Severity::parse("critical"), Some(Severity::High));
-        assert_eq!(Severity::parse("informational"), Some(Severity::Informational));
+        assert_eq!(
+            Severity::parse("informational"),
+            Some(Severity::Informational)
+        );
         assert!(Severity::High > Severity::Medium && Severity::Low > Severity::Informational);
         assert_eq!(Status::parse("New"), Some(Status::Active));
         assert_eq!(Status::parse("inProgress"), Some(Status::InProgress));

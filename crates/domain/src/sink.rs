@@ -20,15 +20,37 @@ pub enum SinkError {
 
 pub trait Sink {
     /// Insert or merge an entity (by its identity); returns its node id.
-    fn entity(&mut self, rec: &EntityRecord, host_key: Option<&str>, record: RecordNo) -> Result<(NodeId, String), SinkError>;
+    fn entity(
+        &mut self,
+        rec: &EntityRecord,
+        host_key: Option<&str>,
+        record: RecordNo,
+    ) -> Result<(NodeId, String), SinkError>;
     /// Insert or merge an alert (by `ext_id`).
-    fn alert(&mut self, rec: &AlertRecord, raw: &Value, record: RecordNo) -> Result<NodeId, SinkError>;
+    fn alert(
+        &mut self,
+        rec: &AlertRecord,
+        raw: &Value,
+        record: RecordNo,
+    ) -> Result<NodeId, SinkError>;
     /// Insert or merge an incident (by `ext_id`).
-    fn incident(&mut self, rec: &IncidentRecord, raw: &Value, record: RecordNo) -> Result<NodeId, SinkError>;
+    fn incident(
+        &mut self,
+        rec: &IncidentRecord,
+        raw: &Value,
+        record: RecordNo,
+    ) -> Result<NodeId, SinkError>;
     /// Store one raw event.
     fn event(&mut self, rec: &EventRecord, record: RecordNo) -> Result<NodeId, SinkError>;
     /// A typed, directed relation with its provenance.
-    fn relation(&mut self, from: NodeId, to: NodeId, kind: &str, props: &Map<String, Value>, record: RecordNo) -> Result<(), SinkError>;
+    fn relation(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: &str,
+        props: &Map<String, Value>,
+        record: RecordNo,
+    ) -> Result<(), SinkError>;
     /// Record a skipped record and why.
     fn skip(&mut self, record: RecordNo, reason: String);
     /// Progress: records read so far and bytes consumed. May return `Cancelled`.

@@ -40,7 +40,9 @@ pub fn parse(input: &str) -> Option<DateTime<Utc>> {
         "%m/%d/%Y %H:%M:%S%.f",
         "%m/%d/%Y %I:%M:%S %p",
     ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(&s2.replacen('T', " ", 1), &f.replacen('T', " ", 1)) {
+        if let Ok(t) =
+            NaiveDateTime::parse_from_str(&s2.replacen('T', " ", 1), &f.replacen('T', " ", 1))
+        {
             return Some(t.and_utc());
         }
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
@@ -72,11 +74,20 @@ mod tests {
     fn shapes_seen_in_exports() {
         check("2019-02-18T01:49:02.000", Some("2019-02-18T01:49:02.000Z"));
         check("2019-02-18T01:49:02.000Z", Some("2019-02-18T01:49:02.000Z"));
-        check("2020-02-22T00:00:00.0000000Z", Some("2020-02-22T00:00:00.000Z"));
+        check(
+            "2020-02-22T00:00:00.0000000Z",
+            Some("2020-02-22T00:00:00.000Z"),
+        );
         check("2019-02-18 01:49:02", Some("2019-02-18T01:49:02.000Z"));
         check("2019-02-15 10:14:37 UTC", Some("2019-02-15T10:14:37.000Z"));
-        check("2021-10-05T15:11:27.9108388Z", Some("2021-10-05T15:11:27.910Z"));
-        check("2019-02-18T03:00:00+02:00", Some("2019-02-18T01:00:00.000Z"));
+        check(
+            "2021-10-05T15:11:27.9108388Z",
+            Some("2021-10-05T15:11:27.910Z"),
+        );
+        check(
+            "2019-02-18T03:00:00+02:00",
+            Some("2019-02-18T01:00:00.000Z"),
+        );
         check("02/15/2019 19:55:11", Some("2019-02-15T19:55:11.000Z"));
         check("1600000000.5", Some("2020-09-13T12:26:40.500Z"));
         check("", None);

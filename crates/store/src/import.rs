@@ -2,7 +2,8 @@
 
 use crate::{audit, Result, SqliteStore, StoreError};
 use cb_domain::{
-    identify, AlertRecord, Counts, EntityRecord, EventRecord, IncidentRecord, NodeId, RecordNo, Sink, SinkError,
+    identify, AlertRecord, Counts, EntityRecord, EventRecord, IncidentRecord, NodeId, RecordNo,
+    Sink, SinkError,
 };
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
@@ -48,7 +49,11 @@ impl SqliteStore {
     ) -> Result<ImportOutcome> {
         if let Some(prev) = self
             .conn
-            .query_row("SELECT path FROM sources WHERE sha256 = ?1", [&meta.sha256], |r| r.get::<_, String>(0))
+            .query_row(
+                "SELECT path FROM sources WHERE sha256 = ?1",
+                [&meta.sha256],
+                |r| r.get::<_, String>(0),
+            )
             .optional()?
         {
             return Ok(ImportOutcome {
@@ -66,17 +71,35 @@ impl SqliteStore {
             params![meta.path, meta.sha256, meta.size as i64, meta.format, cb_domain::time::format(&chrono::Utc::now())],
         )?;
         let source_id = tx.last_insert_rowid();
-        let mut sink = TxSink { tx: &tx, source_id, counts: Counts::default(), merged: 0, skipped: vec![], progress, new_aliases: vec![] };
+        let mut sink = TxSink {
+            tx: &tx,
+            source_id,
+            counts: Counts::default(),
+            merged: 0,
+            skipped: vec![],
+            progress,
+            new_aliases: vec![],
+        };
         match parse(&mut sink) {
             Ok(()) => {}
             Err(SinkError::Cancelled) => return Err(StoreError::Cancelled),
             Err(SinkError::Storage(e)) => return Err(StoreError::Invalid(e)),
         }
         sink.link_aliases()?;
-        let TxSink { counts, merged, skipped, .. } = sink;
+        let TxSink {
+            counts,
+            merged,
+            skipped,
+            ..
+        } = sink;
         tx.execute(
             "UPDATE sources SET counts = ?1, merged = ?2, skipped = ?3 WHERE id = ?4",
-            params![serde_json::to_string(&counts).unwrap_or_default(), merged as i64, serde_json::to_string(&skipped).unwrap_or_default(), source_id],
+            params![
+                serde_json::to_string(&counts).unwrap_or_default(),
+                merged as i64,
+                serde_json::to_string(&skipped).unwrap_or_default(),
+                source_id
+            ],
         )?;
         audit(
             &tx,
@@ -86,7 +109,13 @@ impl SqliteStore {
             &serde_json::json!({"path": meta.path, "sha256": meta.sha256, "format": meta.format, "added": counts, "merged": merged, "skipped": skipped.len()}),
         )?;
         tx.commit()?;
-        Ok(ImportOutcome { source_id: Some(source_id), duplicate_of: None, added: counts, merged, skipped })
+        Ok(ImportOutcome {
+            source_id: Some(source_id),
+            duplicate_of: None,
+            added: counts,
+            merged,
+            skipped,
+        })
     }
 }
 
@@ -115,8 +144,12 @@ impl TxSink<'_, '_> {
     fn link_aliases(&mut self) -> Result<()> {
         let aliases = std::mem::take(&mut self.new_aliases);
         for (id, alias) in aliases {
-            let mut stmt = self.tx.prepare_cached("SELECT id FROM entities WHERE alias = ?1 AND id <> ?2")?;
-            let others: Vec<i64> = stmt.query_map(params![alias, id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let mut stmt = self
+                .tx
+                .prepare_cached("SELECT id FROM entities WHERE alias = ?1 AND id <> ?2")?;
+            let others: Vec<i64> = stmt
+                .query_map(params![alias, id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
             for o in others {
                 let (a, b) = if id < o { (id, o) } else { (o, id) };
                 let n = self.tx.execute(
@@ -131,13 +164,26 @@ impl TxSink<'_, '_> {
 }
 
 impl Sink for TxSink<'_, '_> {
-    fn entity(&mut self, rec: &EntityRecord, host_key: Option<&str>, record: RecordNo) -> Result<(NodeId, String), SinkError> {
-        let scope = format!("s{}r{}#{}", self.source_id, record, self.counts.entities + self.merged);
+    fn entity(
+        &mut self,
+        rec: &EntityRecord,
+        host_key: Option<&str>,
+        record: RecordNo,
+    ) -> Result<(NodeId, String), SinkError> {
+        let scope = format!(
+            "s{}r{}#{}",
+            self.source_id,
+            record,
+            self.counts.entities + self.merged
+        );
         let ident = identify(rec, host_key, &scope);
         let existing: Option<(i64, String)> = self
             .tx
             .prepare_cached("SELECT id, props FROM entities WHERE key = ?1")
-            .and_then(|mut s| s.query_row([&ident.key], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .and_then(|mut s| {
+                s.query_row([&ident.key], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
             .map_err(st)?;
         if let Some((id, props)) = existing {
             // merge: keep what we had, add properties this record knows and we did not
@@ -158,7 +204,10 @@ impl Sink for TxSink<'_, '_> {
             self.merged += 1;
             return Ok((NodeId::Entity(id), ident.key));
         }
-        let strength = serde_json::to_value(ident.strength).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        let strength = serde_json::to_value(ident.strength)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
         self.tx
             .prepare_cached(
                 "INSERT INTO entities (kind, key, strength, label, alias, props, source_id, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -175,7 +224,12 @@ impl Sink for TxSink<'_, '_> {
         Ok((NodeId::Entity(id), ident.key))
     }
 
-    fn alert(&mut self, a: &AlertRecord, raw: &Value, record: RecordNo) -> Result<NodeId, SinkError> {
+    fn alert(
+        &mut self,
+        a: &AlertRecord,
+        raw: &Value,
+        record: RecordNo,
+    ) -> Result<NodeId, SinkError> {
         let existing: Option<i64> = self
             .tx
             .prepare_cached("SELECT id FROM alerts WHERE ext_id = ?1")
@@ -222,7 +276,12 @@ impl Sink for TxSink<'_, '_> {
         Ok(NodeId::Alert(self.tx.last_insert_rowid()))
     }
 
-    fn incident(&mut self, i: &IncidentRecord, raw: &Value, record: RecordNo) -> Result<NodeId, SinkError> {
+    fn incident(
+        &mut self,
+        i: &IncidentRecord,
+        raw: &Value,
+        record: RecordNo,
+    ) -> Result<NodeId, SinkError> {
         let existing: Option<i64> = self
             .tx
             .prepare_cached("SELECT id FROM incidents WHERE ext_id = ?1")
@@ -230,6 +289,31 @@ impl Sink for TxSink<'_, '_> {
             .map_err(st)?;
         let id = match existing {
             Some(id) => {
+                // a stub (an incident named by an alert list before its own record came)
+                // gets the details; fields already known are kept
+                self.tx
+                    .prepare_cached(
+                        "UPDATE incidents SET title = CASE WHEN title = '' THEN ?2 ELSE title END, number = coalesce(number, ?3),
+                         severity = coalesce(severity, ?4), description = CASE WHEN description = '' THEN ?5 ELSE description END,
+                         created = coalesce(created, ?6), first_activity = coalesce(first_activity, ?7), last_activity = coalesce(last_activity, ?8),
+                         provider = CASE WHEN provider = '' THEN ?9 ELSE provider END, raw = CASE WHEN raw = 'null' THEN ?10 ELSE raw END
+                         WHERE id = ?1",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            id,
+                            i.title,
+                            i.number,
+                            i.severity.map(|s| s.rank()),
+                            i.description,
+                            i.created,
+                            i.first_activity,
+                            i.last_activity,
+                            i.provider,
+                            json(raw)
+                        ])
+                    })
+                    .map_err(st)?;
                 self.merged += 1;
                 id
             }
@@ -290,7 +374,14 @@ impl Sink for TxSink<'_, '_> {
         Ok(NodeId::Event(self.tx.last_insert_rowid()))
     }
 
-    fn relation(&mut self, from: NodeId, to: NodeId, kind: &str, props: &Map<String, Value>, record: RecordNo) -> Result<(), SinkError> {
+    fn relation(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: &str,
+        props: &Map<String, Value>,
+        record: RecordNo,
+    ) -> Result<(), SinkError> {
         let n = self
             .tx
             .prepare_cached("INSERT OR IGNORE INTO relations (src, dst, kind, props, source_id, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")

@@ -26,7 +26,10 @@ pub enum StoreError {
     #[error("{path}: not a Caseboard case ({reason})")]
     NotACase { path: PathBuf, reason: String },
     #[error("{path}: cannot open case: {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("no such node: {0}")]
     NoSuchNode(NodeId),
     #[error("{0}")]
@@ -65,32 +68,56 @@ impl SqliteStore {
     /// Open an existing case or create a new one at `path`.
     pub fn open_or_create(path: &Path, actor: Actor) -> Result<SqliteStore> {
         if path.is_dir() {
-            return Err(StoreError::NotACase { path: path.into(), reason: "it is a directory".into() });
+            return Err(StoreError::NotACase {
+                path: path.into(),
+                reason: "it is a directory".into(),
+            });
         }
         if path.exists() {
             return SqliteStore::open(path, actor);
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.into(), source })?;
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.into(),
+            source,
+        })?;
         SqliteStore::init(conn, path, actor)
     }
 
     /// Open an existing case; refuses files that are not Caseboard cases, writing nothing.
     pub fn open(path: &Path, actor: Actor) -> Result<SqliteStore> {
         if !path.is_file() {
-            return Err(StoreError::NotACase { path: path.into(), reason: "no such file".into() });
+            return Err(StoreError::NotACase {
+                path: path.into(),
+                reason: "no such file".into(),
+            });
         }
         // Look before touching: a read-only probe, so a wrong file is never modified.
         {
-            let probe = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-                .map_err(|source| StoreError::Open { path: path.into(), source })?;
+            let probe = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|source| StoreError::Open {
+                path: path.into(),
+                source,
+            })?;
             let app: i64 = probe
                 .pragma_query_value(None, "application_id", |r| r.get(0))
-                .map_err(|e| StoreError::NotACase { path: path.into(), reason: format!("not an SQLite database ({e})") })?;
+                .map_err(|e| StoreError::NotACase {
+                    path: path.into(),
+                    reason: format!("not an SQLite database ({e})"),
+                })?;
             if app != migrations::APPLICATION_ID {
-                return Err(StoreError::NotACase { path: path.into(), reason: "an SQLite database of another application".into() });
+                return Err(StoreError::NotACase {
+                    path: path.into(),
+                    reason: "an SQLite database of another application".into(),
+                });
             }
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.into(), source })?;
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.into(),
+            source,
+        })?;
         SqliteStore::init(conn, path, actor)
     }
 
@@ -105,7 +132,11 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrations::migrate(&mut conn)?;
-        Ok(SqliteStore { conn, path: path.to_path_buf(), actor })
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+            actor,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -142,9 +173,17 @@ impl SqliteStore {
 
 /// Append one hash-chained audit entry (`hash = sha256(prev_hash | at | actor | action |
 /// target | detail)`).
-pub(crate) fn audit(conn: &Connection, actor: &str, action: &str, target: &str, detail: &serde_json::Value) -> Result<()> {
+pub(crate) fn audit(
+    conn: &Connection,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &serde_json::Value,
+) -> Result<()> {
     let prev: String = conn
-        .query_row("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+        .query_row("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| {
+            r.get(0)
+        })
         .optional()?
         .unwrap_or_default();
     let at = cb_domain::time::format(&chrono::Utc::now());
@@ -157,7 +196,14 @@ pub(crate) fn audit(conn: &Connection, actor: &str, action: &str, target: &str, 
     Ok(())
 }
 
-pub(crate) fn audit_hash(prev: &str, at: &str, actor: &str, action: &str, target: &str, detail: &str) -> String {
+pub(crate) fn audit_hash(
+    prev: &str,
+    at: &str,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> String {
     let mut h = Sha256::new();
     for part in [prev, at, actor, action, target, detail] {
         h.update(part.as_bytes());

@@ -109,7 +109,9 @@ pub enum AlertSort {
 }
 
 fn parse_node(s: String) -> rusqlite::Result<NodeId> {
-    s.parse().map_err(|e: cb_domain::BadNodeId| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    s.parse().map_err(|e: cb_domain::BadNodeId| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 fn json_col(r: &Row<'_>, i: &str) -> rusqlite::Result<Value> {
@@ -119,7 +121,11 @@ fn json_col(r: &Row<'_>, i: &str) -> rusqlite::Result<Value> {
 
 impl SqliteStore {
     pub fn stats(&self) -> Result<Stats> {
-        let c = |t: &str| -> Result<i64> { Ok(self.conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?) };
+        let c = |t: &str| -> Result<i64> {
+            Ok(self
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?)
+        };
         Ok(Stats {
             alerts: c("alerts")?,
             incidents: c("incidents")?,
@@ -137,7 +143,9 @@ impl SqliteStore {
             ext_id: r.get("ext_id")?,
             name: r.get("name")?,
             alert_type: r.get("alert_type")?,
-            severity: r.get::<_, Option<i64>>("severity")?.map(Severity::from_rank),
+            severity: r
+                .get::<_, Option<i64>>("severity")?
+                .map(Severity::from_rank),
             status: r.get("status")?,
             classification: r.get("classification")?,
             owner: r.get("owner")?,
@@ -156,11 +164,19 @@ impl SqliteStore {
             AlertSort::Severity => "coalesce(severity, -1) DESC, start_time DESC, id",
             AlertSort::Time => "start_time DESC, id",
         };
-        let mut stmt = self.conn.prepare(&format!("SELECT * FROM alerts ORDER BY {order}"))?;
-        let mut rows: Vec<AlertRow> = stmt.query_map([], |r| self.alert_row(r))?.collect::<rusqlite::Result<_>>()?;
-        let mut ents = self.conn.prepare_cached("SELECT DISTINCT dst FROM relations WHERE src = ?1 AND kind = 'involves' ORDER BY dst")?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT * FROM alerts ORDER BY {order}"))?;
+        let mut rows: Vec<AlertRow> = stmt
+            .query_map([], |r| self.alert_row(r))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut ents = self.conn.prepare_cached(
+            "SELECT DISTINCT dst FROM relations WHERE src = ?1 AND kind = 'involves' ORDER BY dst",
+        )?;
         for a in &mut rows {
-            let mut v: Vec<NodeId> = ents.query_map([a.id.to_string()], |r| parse_node(r.get(0)?))?.collect::<rusqlite::Result<_>>()?;
+            let mut v: Vec<NodeId> = ents
+                .query_map([a.id.to_string()], |r| parse_node(r.get(0)?))?
+                .collect::<rusqlite::Result<_>>()?;
             v.sort();
             a.entities = v;
         }
@@ -168,7 +184,10 @@ impl SqliteStore {
     }
 
     pub fn alert(&self, id: i64) -> Result<AlertRow> {
-        self.alerts(AlertSort::Time)?.into_iter().find(|a| a.id == NodeId::Alert(id)).ok_or(StoreError::NoSuchNode(NodeId::Alert(id)))
+        self.alerts(AlertSort::Time)?
+            .into_iter()
+            .find(|a| a.id == NodeId::Alert(id))
+            .ok_or(StoreError::NoSuchNode(NodeId::Alert(id)))
     }
 
     pub fn incidents(&self) -> Result<Vec<IncidentRow>> {
@@ -180,7 +199,9 @@ impl SqliteStore {
                     ext_id: r.get("ext_id")?,
                     title: r.get("title")?,
                     number: r.get("number")?,
-                    severity: r.get::<_, Option<i64>>("severity")?.map(Severity::from_rank),
+                    severity: r
+                        .get::<_, Option<i64>>("severity")?
+                        .map(Severity::from_rank),
                     status: r.get("status")?,
                     classification: r.get("classification")?,
                     owner: r.get("owner")?,
@@ -198,7 +219,9 @@ impl SqliteStore {
             "SELECT ia.alert_ext_id, a.id FROM incident_alerts ia LEFT JOIN alerts a ON a.ext_id = ia.alert_ext_id WHERE ia.incident_id = ?1 ORDER BY a.id",
         )?;
         for i in &mut rows {
-            for m in members.query_map([i.id.num()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?)))? {
+            for m in members.query_map([i.id.num()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
+            })? {
                 match m? {
                     (_, Some(a)) => i.alerts.push(NodeId::Alert(a)),
                     (ext, None) => i.missing_alerts.push(ext),
@@ -212,7 +235,13 @@ impl SqliteStore {
         let mut stmt = self.conn.prepare("SELECT id, kind, label, key, strength FROM entities WHERE (?1 IS NULL OR kind = ?1) ORDER BY kind, label, id")?;
         let rows = stmt
             .query_map(params![kind], |r| {
-                Ok(EntityRow { id: NodeId::Entity(r.get(0)?), kind: r.get(1)?, label: r.get(2)?, key: r.get(3)?, strength: r.get(4)? })
+                Ok(EntityRow {
+                    id: NodeId::Entity(r.get(0)?),
+                    kind: r.get(1)?,
+                    label: r.get(2)?,
+                    key: r.get(3)?,
+                    strength: r.get(4)?,
+                })
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
@@ -267,7 +296,10 @@ impl SqliteStore {
             NodeId::Entity(_) => "SELECT label FROM entities WHERE id = ?1",
             NodeId::Event(_) => "SELECT summary FROM events WHERE id = ?1",
         };
-        self.conn.query_row(sql, [id.num()], |r| r.get(0)).optional()?.ok_or(StoreError::NoSuchNode(id))
+        self.conn
+            .query_row(sql, [id.num()], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NoSuchNode(id))
     }
 
     /// One node with all its columns (JSON columns decoded) and relations.
@@ -278,7 +310,9 @@ impl SqliteStore {
             NodeId::Entity(_) => "entities",
             NodeId::Event(_) => "events",
         };
-        let mut stmt = self.conn.prepare(&format!("SELECT * FROM {table} WHERE id = ?1"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT * FROM {table} WHERE id = ?1"))?;
         let names: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
         let fields = stmt
             .query_row([id.num()], |r| {
@@ -292,7 +326,15 @@ impl SqliteStore {
                         rusqlite::types::Value::Text(s) => {
                             let is_json = matches!(
                                 n.as_str(),
-                                "remediation" | "tactics" | "techniques" | "extended" | "contains_alerts" | "raw" | "props" | "labels" | "fields"
+                                "remediation"
+                                    | "tactics"
+                                    | "techniques"
+                                    | "extended"
+                                    | "contains_alerts"
+                                    | "raw"
+                                    | "props"
+                                    | "labels"
+                                    | "fields"
                             );
                             if is_json {
                                 serde_json::from_str(&s).unwrap_or(Value::String(s))
@@ -313,7 +355,13 @@ impl SqliteStore {
             let sev = Severity::from_rank(s.as_i64().unwrap_or(0));
             fields.insert("severity".into(), Value::from(sev.as_str()));
         }
-        Ok(NodeDetail { id, kind: id.kind().into(), label: self.label(id)?, fields, relations: self.relations_of(id)? })
+        Ok(NodeDetail {
+            id,
+            kind: id.kind().into(),
+            label: self.label(id)?,
+            fields,
+            relations: self.relations_of(id)?,
+        })
     }
 
     /// The audit log, oldest first.
@@ -333,13 +381,30 @@ impl SqliteStore {
 
     /// Walk the audit hash chain; the id of the first broken entry, or `None` when intact.
     pub fn verify_audit(&self) -> Result<Option<i64>> {
-        let mut stmt = self.conn.prepare("SELECT id, at, actor, action, target, detail, prev_hash, hash FROM audit ORDER BY id")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, at, actor, action, target, detail, prev_hash, hash FROM audit ORDER BY id",
+        )?;
         let mut rows = stmt.query([])?;
         let mut prev = String::new();
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
-            let (at, actor, action, target, detail, p, h): (String, String, String, String, String, String, String) =
-                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?);
+            let (at, actor, action, target, detail, p, h): (
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+                String,
+            ) = (
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            );
             if p != prev || crate::audit_hash(&p, &at, &actor, &action, &target, &detail) != h {
                 return Ok(Some(id));
             }

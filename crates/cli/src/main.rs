@@ -1,0 +1,348 @@
+//! `caseboard`: the command line over the same core as the window. `--json` output is a
+//! contract (see README); errors are one line on stderr with a non-zero exit.
+
+use anyhow::{bail, Context, Result};
+use cb_domain::NodeId;
+use cb_store::{Actor, AlertSort, SqliteStore};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(
+    name = "caseboard",
+    version,
+    about = "Investigation-graph explorer for security incidents (command line)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Import evidence files into a case (created if missing).
+    Import {
+        case: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Counts of what the case holds.
+    Stats {
+        case: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The alert queue.
+    Alerts {
+        case: PathBuf,
+        #[arg(long, value_enum, default_value_t = SortArg::Severity)]
+        sort: SortArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Incidents, imported and derived.
+    Incidents {
+        case: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Entities, optionally of one type (host, account, ip, process, file…).
+    Entities {
+        case: PathBuf,
+        #[arg(long = "type")]
+        kind: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One alert, incident, entity or event with its properties and relations.
+    Show {
+        case: PathBuf,
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Evidence sources with their SHA-256 and import summary.
+    Sources {
+        case: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-walk the audit hash chain (and name the first broken entry).
+    Verify {
+        case: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build the bundled demo case from the fixtures folder.
+    Demo {
+        case: PathBuf,
+        #[arg(long, default_value = "fixtures")]
+        fixtures: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SortArg {
+    Severity,
+    Time,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        let mut msg = e.to_string();
+        for cause in e.chain().skip(1) {
+            let c = cause.to_string();
+            if !msg.contains(&c) {
+                msg.push_str(": ");
+                msg.push_str(&c);
+            }
+        }
+        eprintln!("caseboard: {msg}");
+        std::process::exit(1);
+    }
+}
+
+fn open(case: &Path) -> Result<SqliteStore> {
+    Ok(SqliteStore::open(case, Actor::from_env())?)
+}
+
+fn print_json(v: &Value) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.cmd {
+        Cmd::Import { case, files, json } => import(&case, &files, json),
+        Cmd::Stats { case, json } => {
+            let s = open(&case)?.stats()?;
+            if json {
+                print_json(&serde_json::to_value(s)?)
+            } else {
+                println!(
+                    "alerts {}  incidents {}  entities {}  relations {}  events {}  sources {}",
+                    s.alerts, s.incidents, s.entities, s.relations, s.events, s.sources
+                );
+                Ok(())
+            }
+        }
+        Cmd::Alerts { case, sort, json } => {
+            let sort = match sort {
+                SortArg::Severity => AlertSort::Severity,
+                SortArg::Time => AlertSort::Time,
+            };
+            let rows = open(&case)?.alerts(sort)?;
+            if json {
+                return print_json(&json!({ "alerts": rows }));
+            }
+            println!(
+                "{:<10} {:<13} {:<10} {:<25} NAME",
+                "ID", "SEVERITY", "STATUS", "START"
+            );
+            for a in rows {
+                println!(
+                    "{:<10} {:<13} {:<10} {:<25} {} ({} entities)",
+                    a.id.to_string(),
+                    a.severity.map(|s| s.as_str()).unwrap_or("-"),
+                    a.status,
+                    a.start.as_deref().unwrap_or("-"),
+                    a.name,
+                    a.entities.len()
+                );
+            }
+            Ok(())
+        }
+        Cmd::Incidents { case, json } => {
+            let rows = open(&case)?.incidents()?;
+            if json {
+                return print_json(&json!({ "incidents": rows }));
+            }
+            for i in rows {
+                println!(
+                    "{:<12} {:<13} {:<10} {} [{} alerts]{}",
+                    i.id.to_string(),
+                    i.severity.map(|s| s.as_str()).unwrap_or("-"),
+                    i.status,
+                    if i.title.is_empty() {
+                        &i.ext_id
+                    } else {
+                        &i.title
+                    },
+                    i.alerts.len(),
+                    i.reason.map(|r| format!(" — {r}")).unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Cmd::Entities { case, kind, json } => {
+            let rows = open(&case)?.entities(kind.as_deref())?;
+            if json {
+                return print_json(&json!({ "entities": rows }));
+            }
+            for e in rows {
+                println!(
+                    "{:<12} {:<18} {:<7} {}",
+                    e.id.to_string(),
+                    e.kind,
+                    e.strength,
+                    e.label
+                );
+            }
+            Ok(())
+        }
+        Cmd::Show { case, id, json } => {
+            let id: NodeId = id.parse()?;
+            let store = open(&case)?;
+            let d = store.node(id)?;
+            if json {
+                return print_json(&serde_json::to_value(d)?);
+            }
+            println!("{} {} — {}", d.kind, d.id, d.label);
+            for (k, v) in &d.fields {
+                if k == "raw" {
+                    continue;
+                }
+                let text = match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                println!("  {k}: {text}");
+            }
+            for r in &d.relations {
+                let (dir, other) = if r.from == id {
+                    ("->", r.to)
+                } else {
+                    ("<-", r.from)
+                };
+                let label = store.label(other).unwrap_or_default();
+                let prov = match (&r.source, r.record) {
+                    (Some(s), Some(n)) => format!("{s} record {n}"),
+                    _ => "derived".into(),
+                };
+                println!("  {dir} {} {} {} ({prov})", r.kind, other, label);
+            }
+            Ok(())
+        }
+        Cmd::Sources { case, json } => {
+            let rows = open(&case)?.sources()?;
+            if json {
+                return print_json(&json!({ "sources": rows }));
+            }
+            for s in rows {
+                println!(
+                    "{:<4} {} {} {} ({} bytes) {}",
+                    s.id, s.sha256, s.format, s.path, s.size, s.counts
+                );
+            }
+            Ok(())
+        }
+        Cmd::Verify { case, json } => {
+            let store = open(&case)?;
+            let broken = store.verify_audit()?;
+            let mut sources = Vec::new();
+            for s in store.sources()? {
+                let now = cb_api::hash_file(Path::new(&s.path)).ok().map(|(h, _)| h);
+                let status = match now {
+                    None => "missing",
+                    Some(h) if h == s.sha256 => "ok",
+                    Some(_) => "changed",
+                };
+                sources.push(json!({"path": s.path, "sha256": s.sha256, "status": status}));
+            }
+            if json {
+                print_json(&json!({"audit_broken_at": broken, "sources": sources}))?;
+            } else {
+                match broken {
+                    None => println!("audit chain intact"),
+                    Some(id) => println!("audit chain broken at entry {id}"),
+                }
+                for s in &sources {
+                    println!(
+                        "{} {} {}",
+                        s["status"].as_str().unwrap_or(""),
+                        s["sha256"].as_str().unwrap_or(""),
+                        s["path"].as_str().unwrap_or("")
+                    );
+                }
+            }
+            if broken.is_some() {
+                bail!("{}: audit chain broken", case.display());
+            }
+            Ok(())
+        }
+        Cmd::Demo {
+            case,
+            fixtures,
+            json,
+        } => {
+            let reports = cb_api::build_demo_case(&case, &fixtures, Actor::from_env())?;
+            if json {
+                return print_json(&json!({ "files": reports }));
+            }
+            for r in reports {
+                println!(
+                    "{}: {} alerts, {} incidents, {} entities, {} events",
+                    r.path, r.added.alerts, r.added.incidents, r.added.entities, r.added.events
+                );
+            }
+            println!("demo case ready: {}", case.display());
+            Ok(())
+        }
+    }
+}
+
+fn import(case: &Path, files: &[PathBuf], json: bool) -> Result<()> {
+    // Check every file before the case is created or touched: a bad argument writes nothing.
+    for f in files {
+        cb_api::probe(f)?;
+    }
+    let mut store = SqliteStore::open_or_create(case, Actor::from_env())
+        .with_context(|| format!("{}", case.display()))?;
+    let tty = std::io::stderr().is_terminal() && !json;
+    let mut reports = Vec::new();
+    for f in files {
+        let mut last = std::time::Instant::now();
+        let mut progress = |p: cb_api::Progress| {
+            if tty && last.elapsed().as_millis() > 100 {
+                last = std::time::Instant::now();
+                let pct = if p.bytes_total > 0 {
+                    p.bytes * 100 / p.bytes_total
+                } else {
+                    0
+                };
+                eprint!("\r{}: {pct:>3}% {} records", f.display(), p.records);
+            }
+            true
+        };
+        let r = cb_api::import_file(&mut store, f, &mut progress)?;
+        if tty {
+            eprint!("\r\x1b[K");
+        }
+        if !json {
+            match &r.duplicate_of {
+                Some(prev) => println!("{}: already imported (same SHA-256 as {prev}); nothing added", r.path),
+                None => println!(
+                    "{}: {} sha256 {}: added {} alerts, {} incidents, {} entities, {} relations, {} events; merged {}; skipped {}",
+                    r.path, r.format, r.sha256, r.added.alerts, r.added.incidents, r.added.entities, r.added.relations, r.added.events, r.merged, r.skipped.len()
+                ),
+            }
+            for s in &r.skipped {
+                println!("  skipped {} record {}: {}", r.path, s.record, s.reason);
+            }
+        }
+        reports.push(r);
+    }
+    if json {
+        print_json(&json!({ "files": reports }))?;
+    }
+    Ok(())
+}
