@@ -1,0 +1,176 @@
+//! Turning a mapped record into sink calls, with progress, skips and an entity cache.
+
+use crate::map::{Mapped, END_EVENT};
+use crate::Settings;
+use cb_domain::{EntityRecord, NodeId, RecordNo, Sink, SinkError};
+use serde_json::Map;
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::io::Read;
+use std::rc::Rc;
+
+/// Cap of the per-import entity cache (entries); cleared when full, so memory stays bounded.
+const CACHE_CAP: usize = 200_000;
+
+pub(crate) struct Ctx<'a> {
+    pub sink: &'a mut dyn Sink,
+    pub settings: &'a Settings,
+    bytes: Rc<Cell<u64>>,
+    pub total_bytes: u64,
+    records: u64,
+    /// Running record number across archive members (so provenance stays unique per file).
+    next_record: u64,
+    pub in_archive: bool,
+    /// `kind \x1f host_key \x1f props` → what the sink answered: the same entity mentioned by
+    /// thousands of events costs one store look-up. Only strongly/weakly identified entities
+    /// are cached (identifier-less ones are unique per record).
+    cache: HashMap<String, (NodeId, String)>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(sink: &'a mut dyn Sink, settings: &'a Settings, total_bytes: u64) -> Self {
+        Ctx {
+            sink,
+            settings,
+            bytes: Rc::new(Cell::new(0)),
+            total_bytes,
+            records: 0,
+            next_record: 0,
+            in_archive: false,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// Wrap the outermost reader so progress can report bytes consumed.
+    pub fn counting<R: Read>(&self, r: R) -> Counting<R> {
+        Counting {
+            inner: r,
+            bytes: self.bytes.clone(),
+        }
+    }
+
+    /// The record number to store: the local number (line, element, row, EVTX record id)
+    /// for a plain file, a running number inside archives.
+    pub fn record_no(&mut self, local: u64) -> RecordNo {
+        if self.in_archive {
+            self.next_record += 1;
+            self.next_record
+        } else {
+            local
+        }
+    }
+
+    /// One record read (good or bad): progress every `progress_every`.
+    pub fn tick(&mut self) -> Result<(), SinkError> {
+        self.records += 1;
+        if self.records % self.settings.progress_every.max(1) == 0 {
+            self.sink.progress(self.records, self.bytes.get())?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(&mut self) -> Result<(), SinkError> {
+        let b = self.bytes.get().max(self.total_bytes);
+        self.sink.progress(self.records, b)
+    }
+
+    /// Report a skipped record; `member` names the archive member ("" for plain files).
+    pub fn skip(&mut self, record: RecordNo, member: &str, what: String) {
+        let reason = if member.is_empty() {
+            what
+        } else {
+            format!("member {member}: {what}")
+        };
+        self.sink.skip(record, reason);
+    }
+
+    pub fn entity(
+        &mut self,
+        e: &EntityRecord,
+        host_key: Option<&str>,
+        record: RecordNo,
+    ) -> Result<(NodeId, String), SinkError> {
+        let ck = format!(
+            "{}\x1f{}\x1f{}",
+            e.kind,
+            host_key.unwrap_or(""),
+            serde_json::to_string(&e.props).unwrap_or_default()
+        );
+        if let Some(hit) = self.cache.get(&ck) {
+            return Ok(hit.clone());
+        }
+        let out = self.sink.entity(e, host_key, record)?;
+        if !out.1.starts_with('!') {
+            if self.cache.len() >= CACHE_CAP {
+                self.cache.clear();
+            }
+            self.cache.insert(ck, out.clone());
+        }
+        Ok(out)
+    }
+
+    /// Store one mapped record: host first (its key scopes processes and local accounts),
+    /// then the other entities, the event, one `mentions` link per entity, the typed relations.
+    pub fn emit(&mut self, m: &Mapped, record: RecordNo) -> Result<NodeId, SinkError> {
+        let mut ids: Vec<Option<NodeId>> = vec![None; m.ents.len()];
+        let mut host_key: Option<String> = None;
+        if let Some(h) = m.host {
+            let (id, key) = self.entity(&m.ents[h].rec, None, record)?;
+            ids[h] = Some(id);
+            host_key = Some(key);
+        }
+        for (i, e) in m.ents.iter().enumerate() {
+            if ids[i].is_some() {
+                continue;
+            }
+            let hk = if e.on_host { host_key.as_deref() } else { None };
+            ids[i] = Some(self.entity(&e.rec, hk, record)?.0);
+        }
+        let ev = self.sink.event(&m.event, record)?;
+        let empty = Map::new();
+        let mut seen: Vec<NodeId> = Vec::with_capacity(ids.len());
+        for id in ids.iter().flatten() {
+            if !seen.contains(id) {
+                seen.push(*id);
+                self.sink.relation(ev, *id, "mentions", &empty, record)?;
+            }
+        }
+        for r in &m.rels {
+            let node = |i: usize| {
+                if i == END_EVENT {
+                    Some(ev)
+                } else {
+                    ids.get(i).copied().flatten()
+                }
+            };
+            if let (Some(a), Some(b)) = (node(r.from), node(r.to)) {
+                if a != b {
+                    self.sink.relation(a, b, r.kind, &r.props, record)?;
+                }
+            }
+        }
+        Ok(ev)
+    }
+}
+
+/// A reader that counts bytes consumed.
+pub(crate) struct Counting<R> {
+    inner: R,
+    bytes: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.set(self.bytes.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: std::io::Seek> std::io::Seek for Counting<R> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        let p = self.inner.seek(pos)?;
+        self.bytes.set(p);
+        Ok(p)
+    }
+}

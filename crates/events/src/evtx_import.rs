@@ -1,0 +1,135 @@
+//! Windows EVTX (incl. Sysmon) through the `evtx` crate, chunks parsed in parallel.
+//! A damaged chunk yields an error for that chunk: every readable record is still imported
+//! and the rest is reported as skipped.
+
+use crate::emit::Ctx;
+use crate::map::map_evtx;
+use cb_domain::SinkError;
+use evtx::{EvtxParser, ParserSettings};
+use serde_json::{Map, Value};
+use std::io::{Read, Seek};
+
+pub(crate) fn import_file(
+    f: std::fs::File,
+    ctx: &mut Ctx<'_>,
+    member: &str,
+) -> Result<(), SinkError> {
+    import(f, ctx, member)
+}
+
+pub(crate) fn import<R: Read + Seek + Send + 'static>(
+    r: R,
+    ctx: &mut Ctx<'_>,
+    member: &str,
+) -> Result<(), SinkError> {
+    let threads = match ctx.settings.threads {
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        n => n,
+    };
+    let mut parser = match EvtxParser::from_read_seek(r) {
+        Ok(p) => p.with_configuration(
+            ParserSettings::new()
+                .num_threads(threads)
+                .separate_json_attributes(true),
+        ),
+        Err(e) => {
+            let rec = ctx.record_no(0);
+            ctx.skip(rec, member, format!("not a readable EVTX file: {e}"));
+            return Ok(());
+        }
+    };
+    let mut bad = 0u64;
+    for r in parser.records_json_value() {
+        ctx.tick()?;
+        match r {
+            Ok(rec) => {
+                let mut flat = flatten(&rec.data);
+                flat.entry("EventRecordID")
+                    .or_insert_with(|| Value::from(rec.event_record_id));
+                flat.entry("SystemTime")
+                    .or_insert_with(|| Value::String(rec.timestamp.to_string()));
+                let mut m = map_evtx(flat);
+                if m.event.time.is_none() {
+                    m.event.time = cb_domain::time::normalize(&rec.timestamp.to_string());
+                }
+                let no = ctx.record_no(rec.event_record_id);
+                ctx.emit(&m, no)?;
+            }
+            Err(e) => {
+                bad += 1;
+                let no = ctx.record_no(0);
+                ctx.skip(no, member, format!("unreadable EVTX data ({bad}): {e}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `{"Event":{"System":{…},"EventData":{…}}}` → one flat map: the System fields a reader
+/// needs (EventID, Channel, Computer, Provider, TimeCreated, EventRecordID, Level, Task,
+/// UserID…) and every EventData / UserData field by name.
+pub(crate) fn flatten(doc: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    let ev = doc.get("Event").unwrap_or(doc);
+    if let Some(Value::Object(sys)) = ev.get("System") {
+        for (k, v) in sys {
+            match (k.as_str(), v) {
+                ("Provider_attributes", Value::Object(a)) => {
+                    if let Some(n) = a.get("Name") {
+                        out.insert("Provider".into(), n.clone());
+                    }
+                }
+                ("TimeCreated_attributes", Value::Object(a)) => {
+                    if let Some(t) = a.get("SystemTime") {
+                        out.insert("TimeCreated".into(), t.clone());
+                    }
+                }
+                ("Security_attributes", Value::Object(a)) => {
+                    if let Some(u) = a.get("UserID") {
+                        out.insert("UserID".into(), u.clone());
+                    }
+                }
+                ("Execution_attributes", Value::Object(a)) => {
+                    for (ek, ev) in a {
+                        out.insert(format!("Execution{ek}"), ev.clone());
+                    }
+                }
+                (_, Value::Object(o)) if o.contains_key("#text") => {
+                    out.insert(k.clone(), o["#text"].clone());
+                }
+                (_, Value::Object(_)) | (_, Value::Null) => {}
+                _ => {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    for section in ["EventData", "UserData"] {
+        match ev.get(section) {
+            Some(Value::Object(d)) => {
+                // UserData wraps its fields in one element named after the event
+                let d = if section == "UserData" && d.len() == 1 {
+                    match d.values().next() {
+                        Some(Value::Object(inner)) => inner,
+                        _ => d,
+                    }
+                } else {
+                    d
+                };
+                for (k, v) in d {
+                    if k.ends_with("_attributes") {
+                        continue;
+                    }
+                    out.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+            Some(v @ Value::String(_)) => {
+                out.entry(section.to_string()).or_insert_with(|| v.clone());
+            }
+            _ => {}
+        }
+    }
+    out
+}

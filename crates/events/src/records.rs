@@ -1,0 +1,217 @@
+//! Log tables: JSON lines, JSON arrays and CSV, one record at a time.
+
+use crate::detect::table_of;
+use crate::emit::Ctx;
+use crate::jsonscan::{ElemError, Elements};
+use crate::map::map;
+use crate::{Layout, Table};
+use cb_domain::SinkError;
+use serde_json::{Map, Value};
+use std::io::{BufRead, BufReader, Read};
+
+pub(crate) fn import_table(
+    r: impl Read,
+    table: Table,
+    layout: Layout,
+    ctx: &mut Ctx<'_>,
+    member: &str,
+) -> Result<(), SinkError> {
+    match layout {
+        Layout::JsonLines => json_lines(r, table, ctx, member),
+        Layout::JsonArray => json_array(r, table, ctx, member),
+        Layout::Csv => csv_rows(r, table, ctx, member),
+    }
+}
+
+/// One parsed record: pick its table (a file may mix, e.g. Security and Sysmon), map, emit.
+fn one(
+    ctx: &mut Ctx<'_>,
+    table: Table,
+    obj: Map<String, Value>,
+    record: u64,
+) -> Result<(), SinkError> {
+    let t = table_of(&obj).unwrap_or(table);
+    let m = map(t, obj);
+    ctx.emit(&m, record)?;
+    Ok(())
+}
+
+fn parse_obj(bytes: &[u8]) -> Result<Map<String, Value>, String> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(o)) => Ok(o),
+        Ok(other) => Err(format!("not a JSON object but {}", kind_of(&other))),
+        Err(e) => Err(format!("invalid JSON: {e}")),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Read one line into `out` (without the newline), keeping at most `max` bytes.
+/// Returns `Ok(None)` at end of input, `Ok(Some(full_len))` otherwise.
+fn read_line_capped(
+    r: &mut impl BufRead,
+    out: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<usize>> {
+    out.clear();
+    let mut total = 0usize;
+    let mut any = false;
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(any.then_some(total));
+        }
+        any = true;
+        let (chunk, done) = match memchr_nl(buf) {
+            Some(i) => (&buf[..i], Some(i + 1)),
+            None => (buf, None),
+        };
+        total += chunk.len();
+        if out.len() < max {
+            let take = chunk.len().min(max - out.len());
+            out.extend_from_slice(&chunk[..take]);
+        }
+        let consumed = done.unwrap_or(buf.len());
+        r.consume(consumed);
+        if done.is_some() {
+            return Ok(Some(total));
+        }
+    }
+}
+
+fn memchr_nl(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'\n')
+}
+
+fn json_lines(
+    r: impl Read,
+    table: Table,
+    ctx: &mut Ctx<'_>,
+    member: &str,
+) -> Result<(), SinkError> {
+    let mut r = BufReader::with_capacity(256 * 1024, r);
+    let mut line = Vec::new();
+    let mut n = 0u64;
+    let max = ctx.settings.max_record_bytes;
+    loop {
+        let len = match read_line_capped(&mut r, &mut line, max) {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
+            Err(e) => {
+                let rec = ctx.record_no(n + 1);
+                ctx.skip(
+                    rec,
+                    member,
+                    format!("line {}: read failed, rest of the input lost: {e}", n + 1),
+                );
+                break;
+            }
+        };
+        n += 1;
+        let trimmed = line.trim_ascii();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let rec = ctx.record_no(n);
+        ctx.tick()?;
+        if len > max {
+            ctx.skip(
+                rec,
+                member,
+                format!("line {n}: {len} bytes, over the {max}-byte record limit"),
+            );
+            continue;
+        }
+        match parse_obj(trimmed) {
+            Ok(o) => one(ctx, table, o, rec)?,
+            Err(e) => ctx.skip(rec, member, format!("line {n}: {e}")),
+        }
+    }
+    Ok(())
+}
+
+fn json_array(
+    r: impl Read,
+    table: Table,
+    ctx: &mut Ctx<'_>,
+    member: &str,
+) -> Result<(), SinkError> {
+    let max = ctx.settings.max_record_bytes;
+    let els = match Elements::top_level(r, max) {
+        Ok(e) => e,
+        Err(e) => {
+            let rec = ctx.record_no(0);
+            ctx.skip(rec, member, format!("element 1: {e}"));
+            return Ok(());
+        }
+    };
+    for (i, el) in els.enumerate() {
+        let n = i as u64 + 1;
+        let rec = ctx.record_no(n);
+        ctx.tick()?;
+        match el {
+            Ok(bytes) => match parse_obj(&bytes) {
+                Ok(o) => one(ctx, table, o, rec)?,
+                Err(e) => ctx.skip(rec, member, format!("element {n}: {e}")),
+            },
+            Err(ElemError::TooLarge(sz)) => ctx.skip(
+                rec,
+                member,
+                format!("element {n}: {sz} bytes, over the {max}-byte record limit"),
+            ),
+            Err(ElemError::Broken(e)) => ctx.skip(rec, member, format!("element {n}: {e}")),
+        }
+    }
+    Ok(())
+}
+
+fn csv_rows(r: impl Read, table: Table, ctx: &mut Ctx<'_>, member: &str) -> Result<(), SinkError> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(r);
+    let headers: Vec<String> = match rdr.headers() {
+        Ok(h) => h
+            .iter()
+            .map(|s| s.trim_start_matches('\u{feff}').trim().to_string())
+            .collect(),
+        Err(e) => {
+            let rec = ctx.record_no(0);
+            ctx.skip(rec, member, format!("header row: {e}"));
+            return Ok(());
+        }
+    };
+    let mut row = csv::StringRecord::new();
+    let mut n = 0u64;
+    loop {
+        n += 1;
+        match rdr.read_record(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {
+                let rec = ctx.record_no(n);
+                ctx.tick()?;
+                let mut obj = Map::new();
+                for (h, v) in headers.iter().zip(row.iter()) {
+                    obj.insert(h.clone(), Value::String(v.to_string()));
+                }
+                one(ctx, table, obj, rec)?;
+            }
+            Err(e) => {
+                let rec = ctx.record_no(n);
+                ctx.tick()?;
+                let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
+                ctx.skip(rec, member, format!("row {n}: {e}"));
+                if fatal {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
