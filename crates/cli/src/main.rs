@@ -2,8 +2,8 @@
 //! contract (see README); errors are one line on stderr with a non-zero exit.
 
 use anyhow::{bail, Context, Result};
-use cb_domain::NodeId;
-use cb_store::{Actor, AlertSort, SqliteStore};
+use cb_domain::{NodeId, Severity, Status};
+use cb_store::{Actor, AlertSort, Classification, SqliteStore, TriageChange};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 use std::io::{IsTerminal, Write};
@@ -74,6 +74,49 @@ enum Cmd {
     /// Re-walk the audit hash chain (and name the first broken entry).
     Verify {
         case: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Triage alerts or incidents: status, classification, severity, owner, notes, tags.
+    /// Several ids make a bulk action (one transaction). Every change is audited.
+    Triage {
+        case: PathBuf,
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// Active, InProgress, Resolved or Dismissed
+        #[arg(long)]
+        status: Option<String>,
+        /// true_positive, benign_positive, false_positive or undetermined
+        #[arg(long)]
+        classification: Option<String>,
+        /// why (required for false_positive)
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        severity: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        #[arg(long = "untag")]
+        untags: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark an entity as related to an alert or incident, with a reason.
+    Relate {
+        case: PathBuf,
+        target: String,
+        entity: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// The audit entries of one alert or incident (its Activity), or of the whole case.
+    Activity {
+        case: PathBuf,
+        id: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -279,6 +322,82 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Cmd::Triage {
+            case,
+            ids,
+            status,
+            classification,
+            reason,
+            severity,
+            owner,
+            note,
+            tags,
+            untags,
+            json,
+        } => {
+            let ids: Vec<NodeId> = ids.iter().map(|i| i.parse()).collect::<Result<_, _>>()?;
+            let change = TriageChange {
+                status: status.map(|s| Status::parse(&s).with_context(|| format!("unknown status {s:?} (Active, InProgress, Resolved, Dismissed)"))).transpose()?,
+                classification: classification
+                    .map(|c| Classification::parse(&c).with_context(|| format!("unknown classification {c:?} (true_positive, benign_positive, false_positive, undetermined)")))
+                    .transpose()?,
+                reason,
+                severity: severity.map(|s| Severity::parse(&s).with_context(|| format!("unknown severity {s:?}"))).transpose()?,
+                owner,
+                note,
+                add_tags: tags,
+                remove_tags: untags,
+            };
+            let mut store = open(&case)?;
+            let states = store.triage(&ids, &change)?;
+            if json {
+                return print_json(&json!({ "triaged": states }));
+            }
+            for s in states {
+                println!(
+                    "{} status {} classification {:?} severity {} owner {:?} tags {:?}",
+                    s.id,
+                    s.status,
+                    s.classification,
+                    s.severity.map(|x| x.as_str()).unwrap_or("-"),
+                    s.owner,
+                    s.tags
+                );
+            }
+            Ok(())
+        }
+        Cmd::Relate {
+            case,
+            target,
+            entity,
+            reason,
+        } => {
+            let mut store = open(&case)?;
+            store.mark_related(target.parse()?, entity.parse()?, &reason)?;
+            println!("{entity} marked as related to {target}");
+            Ok(())
+        }
+        Cmd::Activity { case, id, json } => {
+            let store = open(&case)?;
+            let rows = match id {
+                Some(i) => store.activity(i.parse()?)?,
+                None => store.audit_log(None)?,
+            };
+            if json {
+                return print_json(&json!({ "activity": rows }));
+            }
+            for r in rows {
+                println!(
+                    "{} {} {} {} {}",
+                    r["at"].as_str().unwrap_or(""),
+                    r["actor"].as_str().unwrap_or(""),
+                    r["action"].as_str().unwrap_or(""),
+                    r["target"].as_str().unwrap_or(""),
+                    r["detail"]
+                );
+            }
+            Ok(())
+        }
         Cmd::Demo {
             case,
             fixtures,
@@ -314,11 +433,7 @@ fn import(case: &Path, files: &[PathBuf], json: bool) -> Result<()> {
         let mut progress = |p: cb_api::Progress| {
             if tty && last.elapsed().as_millis() > 100 {
                 last = std::time::Instant::now();
-                let pct = if p.bytes_total > 0 {
-                    p.bytes * 100 / p.bytes_total
-                } else {
-                    0
-                };
+                let pct = (p.bytes * 100).checked_div(p.bytes_total).unwrap_or(0);
                 eprint!("\r{}: {pct:>3}% {} records", f.display(), p.records);
             }
             true

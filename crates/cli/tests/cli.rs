@@ -6,18 +6,30 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures").join(rel).canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(rel)
+        .canonicalize()
+        .unwrap()
 }
 
 const ALERTS: &str = "msticpy/tests/testdata/localdata/alerts_list.jsonl";
 
 fn caseboard(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_caseboard")).args(args).env("CASEBOARD_ANALYST", "cli-test").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_caseboard"))
+        .args(args)
+        .env("CASEBOARD_ANALYST", "cli-test")
+        .output()
+        .unwrap()
 }
 
 #[track_caller]
 fn json_of(out: &Output) -> Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -40,7 +52,12 @@ fn import_reports_the_evidence_hash_and_leaves_the_file_untouched() {
     let mtime_before = std::fs::metadata(&evidence).unwrap().modified().unwrap();
     let case = dir.path().join("c.case");
 
-    let out = caseboard(&["import", case.to_str().unwrap(), evidence.to_str().unwrap(), "--json"]);
+    let out = caseboard(&[
+        "import",
+        case.to_str().unwrap(),
+        evidence.to_str().unwrap(),
+        "--json",
+    ]);
     let v = json_of(&out);
     let f = &v["files"][0];
     let expected = hex::encode(Sha256::digest(&bytes_before));
@@ -59,17 +76,35 @@ fn import_reports_the_evidence_hash_and_leaves_the_file_untouched() {
     assert!(f["merged"].is_u64());
 
     assert_eq!(std::fs::read(&evidence).unwrap(), bytes_before);
-    assert_eq!(std::fs::metadata(&evidence).unwrap().modified().unwrap(), mtime_before);
+    assert_eq!(
+        std::fs::metadata(&evidence).unwrap().modified().unwrap(),
+        mtime_before
+    );
 
     // again: nothing added, and it says so
-    let again = json_of(&caseboard(&["import", case.to_str().unwrap(), evidence.to_str().unwrap(), "--json"]));
+    let again = json_of(&caseboard(&[
+        "import",
+        case.to_str().unwrap(),
+        evidence.to_str().unwrap(),
+        "--json",
+    ]));
     assert_eq!(again["files"][0]["added"]["alerts"], 0);
-    assert_eq!(again["files"][0]["duplicate_of"], evidence.to_str().unwrap());
+    assert_eq!(
+        again["files"][0]["duplicate_of"],
+        evidence.to_str().unwrap()
+    );
     let text = caseboard(&["import", case.to_str().unwrap(), evidence.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("already imported"));
 
     let stats = json_of(&caseboard(&["stats", case.to_str().unwrap(), "--json"]));
-    for k in ["alerts", "incidents", "entities", "relations", "events", "sources"] {
+    for k in [
+        "alerts",
+        "incidents",
+        "entities",
+        "relations",
+        "events",
+        "sources",
+    ] {
         assert!(stats[k].is_i64(), "stats.{k}");
     }
     assert_eq!(stats["alerts"], 25);
@@ -81,18 +116,33 @@ fn alerts_entities_and_show() {
     let dir = tempfile::tempdir().unwrap();
     let case = dir.path().join("c.case");
     let c = case.to_str().unwrap();
-    json_of(&caseboard(&["import", c, fixture(ALERTS).to_str().unwrap(), "--json"]));
+    json_of(&caseboard(&[
+        "import",
+        c,
+        fixture(ALERTS).to_str().unwrap(),
+        "--json",
+    ]));
     let alerts = json_of(&caseboard(&["alerts", c, "--json"]));
     let list = alerts["alerts"].as_array().unwrap();
     assert_eq!(list.len(), 25);
-    assert_eq!(list[0]["severity"], "Medium", "severity sort puts the one Medium alert first");
+    assert_eq!(
+        list[0]["severity"], "Medium",
+        "severity sort puts the one Medium alert first"
+    );
     for a in list {
-        for k in ["id", "name", "severity", "status", "start", "end", "provider", "entities"] {
+        for k in [
+            "id", "name", "severity", "status", "start", "end", "provider", "entities",
+        ] {
             assert!(a.get(k).is_some(), "alert.{k}");
         }
     }
     let by_time = json_of(&caseboard(&["alerts", c, "--sort", "time", "--json"]));
-    let times: Vec<&str> = by_time["alerts"].as_array().unwrap().iter().map(|a| a["start"].as_str().unwrap()).collect();
+    let times: Vec<&str> = by_time["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["start"].as_str().unwrap())
+        .collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
 
     let hosts = json_of(&caseboard(&["entities", c, "--type", "host", "--json"]));
@@ -103,7 +153,9 @@ fn alerts_entities_and_show() {
     assert_eq!(shown["id"], id);
     let rels = shown["relations"].as_array().unwrap();
     assert!(!rels.is_empty());
-    assert!(rels.iter().all(|r| r["kind"] == "involves" && r["source"].as_str().unwrap().ends_with("alerts_list.jsonl") && r["record"].is_i64()));
+    assert!(rels.iter().all(|r| r["kind"] == "involves"
+        && r["source"].as_str().unwrap().ends_with("alerts_list.jsonl")
+        && r["record"].is_i64()));
     let text = String::from_utf8_lossy(&caseboard(&["show", c, id]).stdout).to_string();
     assert!(text.contains("involves") && text.contains("record"));
 }
@@ -114,23 +166,57 @@ fn bad_arguments_are_refused_and_nothing_is_written() {
     let case = dir.path().join("new.case");
     let c = case.to_str().unwrap();
     let missing = dir.path().join("missing.jsonl");
-    refused(&caseboard(&["import", c, missing.to_str().unwrap()]), "missing.jsonl: no such file");
-    refused(&caseboard(&["import", c, dir.path().to_str().unwrap()]), "is a directory");
+    refused(
+        &caseboard(&["import", c, missing.to_str().unwrap()]),
+        "missing.jsonl: no such file",
+    );
+    refused(
+        &caseboard(&["import", c, dir.path().to_str().unwrap()]),
+        "is a directory",
+    );
     let unknown = dir.path().join("readme.txt");
     std::fs::write(&unknown, "just words").unwrap();
-    refused(&caseboard(&["import", c, unknown.to_str().unwrap()]), "readme.txt: unknown format");
+    refused(
+        &caseboard(&["import", c, unknown.to_str().unwrap()]),
+        "readme.txt: unknown format",
+    );
     // one bad file among good ones: nothing imported at all
-    refused(&caseboard(&["import", c, fixture(ALERTS).to_str().unwrap(), unknown.to_str().unwrap()]), "unknown format");
+    refused(
+        &caseboard(&[
+            "import",
+            c,
+            fixture(ALERTS).to_str().unwrap(),
+            unknown.to_str().unwrap(),
+        ]),
+        "unknown format",
+    );
     assert!(!case.exists(), "no case was created");
 
     // a file that is not a case is never modified
     let not_case = dir.path().join("notes.case");
-    std::fs::write(&not_case, "definitely not sqlite, but long enough to look like a header....").unwrap();
+    std::fs::write(
+        &not_case,
+        "definitely not sqlite, but long enough to look like a header....",
+    )
+    .unwrap();
     let before = std::fs::read(&not_case).unwrap();
-    refused(&caseboard(&["stats", not_case.to_str().unwrap()]), "not a Caseboard case");
-    refused(&caseboard(&["import", not_case.to_str().unwrap(), fixture(ALERTS).to_str().unwrap()]), "notes.case");
+    refused(
+        &caseboard(&["stats", not_case.to_str().unwrap()]),
+        "not a Caseboard case",
+    );
+    refused(
+        &caseboard(&[
+            "import",
+            not_case.to_str().unwrap(),
+            fixture(ALERTS).to_str().unwrap(),
+        ]),
+        "notes.case",
+    );
     assert_eq!(std::fs::read(&not_case).unwrap(), before);
-    refused(&caseboard(&["stats", dir.path().join("nope.case").to_str().unwrap()]), "nope.case");
+    refused(
+        &caseboard(&["stats", dir.path().join("nope.case").to_str().unwrap()]),
+        "nope.case",
+    );
     assert!(!dir.path().join("nope.case").exists());
 }
 
@@ -139,8 +225,65 @@ fn audit_chain_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let case = dir.path().join("c.case");
     let c = case.to_str().unwrap();
-    json_of(&caseboard(&["import", c, fixture(ALERTS).to_str().unwrap(), "--json"]));
+    json_of(&caseboard(&[
+        "import",
+        c,
+        fixture(ALERTS).to_str().unwrap(),
+        "--json",
+    ]));
     let v = json_of(&caseboard(&["verify", c, "--json"]));
     assert_eq!(v["audit_broken_at"], Value::Null);
     assert_eq!(v["sources"][0]["status"], "ok");
+}
+
+#[test]
+fn triage_from_the_command_line_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("c.case");
+    let c = case.to_str().unwrap();
+    json_of(&caseboard(&[
+        "import",
+        c,
+        fixture(ALERTS).to_str().unwrap(),
+        "--json",
+    ]));
+    let alerts = json_of(&caseboard(&["alerts", c, "--json"]));
+    let ids: Vec<&str> = alerts["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    refused(
+        &caseboard(&["triage", c, ids[0], "--status", "Dismissed"]),
+        "needs a classification",
+    );
+    let v = json_of(&caseboard(&[
+        "triage",
+        c,
+        ids[0],
+        ids[1],
+        "--status",
+        "Dismissed",
+        "--classification",
+        "false_positive",
+        "--reason",
+        "lab scanner",
+        "--json",
+    ]));
+    assert_eq!(v["triaged"].as_array().unwrap().len(), 2);
+    assert_eq!(v["triaged"][0]["status"], "Dismissed");
+    let act = json_of(&caseboard(&["activity", c, ids[1], "--json"]));
+    let entries = act["activity"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["actor"], "cli-test");
+    assert_eq!(entries[0]["detail"]["new"], "Dismissed");
+    let after = json_of(&caseboard(&["alerts", c, "--json"]));
+    let dismissed = after["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "Dismissed")
+        .count();
+    assert_eq!(dismissed, 2);
 }

@@ -152,7 +152,7 @@ pub fn import(format: AlertFormat, path: &Path, sink: &mut dyn Sink) -> Result<(
                     obj: Result<Map<String, Value>, String>|
      -> Result<(), SinkError> {
         n += 1;
-        if n % 200 == 0 {
+        if n.is_multiple_of(200) {
             sink.progress(n, bytes.get())?;
         }
         match obj {

@@ -12,9 +12,11 @@
 mod import;
 pub mod migrations;
 mod queries;
+pub mod triage;
 
 pub use import::{ImportOutcome, SkippedRecord, SourceMeta};
 pub use queries::*;
+pub use triage::{Classification, TriageChange, TriageState};
 
 use cb_domain::NodeId;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};

@@ -130,15 +130,38 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 "#,
     // 2: investigations (saved maps, undo history) — owned by crates/graph
-    "SELECT 1;",
+    r#"
+CREATE TABLE investigations (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    start TEXT NOT NULL,       -- node id the map started from
+    created TEXT NOT NULL,
+    initial TEXT NOT NULL,     -- JSON map state before any operation
+    cursor INTEGER NOT NULL DEFAULT 0, -- operations 0..cursor are applied; the rest can be redone
+    state TEXT NOT NULL        -- JSON map state at cursor (a cache of replaying the history)
+);
+CREATE TABLE investigation_ops (
+    investigation_id INTEGER NOT NULL REFERENCES investigations(id),
+    seq INTEGER NOT NULL,      -- 0-based position in the history
+    op TEXT NOT NULL,          -- JSON map operation
+    effect TEXT NOT NULL,      -- JSON nodes and edges the operation brought from the case, so replay never re-queries
+    at TEXT NOT NULL,
+    PRIMARY KEY (investigation_id, seq)
+);
+-- exploration query "alerts of the same type"
+CREATE INDEX alerts_type ON alerts(alert_type);
+"#,
     // 3: full-text search over events, alerts and entities — owned by crates/search
     "SELECT 1;",
+    // 4: triage — severity override, notes, tags, entities marked as related
+    crate::triage::SCHEMA,
 ];
 
 /// Bring `conn` to the newest schema in one transaction.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<usize> {
     let tx = conn.transaction()?;
-    let current: usize = tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    let current: usize =
+        tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
     for (i, m) in MIGRATIONS.iter().enumerate().skip(current) {
         tx.execute_batch(m)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;

@@ -144,7 +144,8 @@ impl SqliteStore {
             name: r.get("name")?,
             alert_type: r.get("alert_type")?,
             severity: r
-                .get::<_, Option<i64>>("severity")?
+                .get::<_, Option<i64>>("severity_override")?
+                .or(r.get::<_, Option<i64>>("severity")?)
                 .map(Severity::from_rank),
             status: r.get("status")?,
             classification: r.get("classification")?,
@@ -161,7 +162,9 @@ impl SqliteStore {
     /// Alerts with the entities they involve.
     pub fn alerts(&self, sort: AlertSort) -> Result<Vec<AlertRow>> {
         let order = match sort {
-            AlertSort::Severity => "coalesce(severity, -1) DESC, start_time DESC, id",
+            AlertSort::Severity => {
+                "coalesce(severity_override, severity, -1) DESC, start_time DESC, id"
+            }
             AlertSort::Time => "start_time DESC, id",
         };
         let mut stmt = self
@@ -191,7 +194,7 @@ impl SqliteStore {
     }
 
     pub fn incidents(&self) -> Result<Vec<IncidentRow>> {
-        let mut stmt = self.conn.prepare("SELECT * FROM incidents ORDER BY coalesce(severity, -1) DESC, coalesce(created, first_activity) DESC, id")?;
+        let mut stmt = self.conn.prepare("SELECT * FROM incidents ORDER BY coalesce(severity_override, severity, -1) DESC, coalesce(created, first_activity) DESC, id")?;
         let mut rows: Vec<IncidentRow> = stmt
             .query_map([], |r| {
                 Ok(IncidentRow {
@@ -200,7 +203,8 @@ impl SqliteStore {
                     title: r.get("title")?,
                     number: r.get("number")?,
                     severity: r
-                        .get::<_, Option<i64>>("severity")?
+                        .get::<_, Option<i64>>("severity_override")?
+                        .or(r.get::<_, Option<i64>>("severity")?)
                         .map(Severity::from_rank),
                     status: r.get("status")?,
                     classification: r.get("classification")?,
@@ -351,6 +355,9 @@ impl SqliteStore {
             .optional()?
             .ok_or(StoreError::NoSuchNode(id))?;
         let mut fields = fields;
+        if let Some(Value::Number(o)) = fields.get("severity_override").cloned() {
+            fields.insert("severity".into(), Value::Number(o));
+        }
         if let Some(Value::Number(s)) = fields.get("severity") {
             let sev = Severity::from_rank(s.as_i64().unwrap_or(0));
             fields.insert("severity".into(), Value::from(sev.as_str()));

@@ -1,0 +1,236 @@
+//! Store tests: migrations, triage with its audit trail, the audit chain.
+
+use cb_domain::{AlertRecord, NodeId, Severity, Sink, SinkError, Status};
+use cb_store::migrations::{migrate, MIGRATIONS};
+use cb_store::{Actor, Classification, SourceMeta, SqliteStore, TriageChange};
+use rusqlite::Connection;
+
+fn store_with_alerts(n: usize) -> (SqliteStore, Vec<NodeId>) {
+    let mut s = SqliteStore::in_memory(Actor("judy".into())).unwrap();
+    let mut ids = Vec::new();
+    let meta = SourceMeta {
+        path: "t.jsonl".into(),
+        sha256: "00".into(),
+        size: 1,
+        format: "test".into(),
+    };
+    s.import_source(
+        &meta,
+        &mut |_, _| true,
+        &mut |sink: &mut dyn Sink| -> Result<(), SinkError> {
+            for i in 0..n {
+                let a = AlertRecord {
+                    ext_id: format!("a{i}"),
+                    name: format!("Alert {i}"),
+                    severity: Some(Severity::Medium),
+                    ..Default::default()
+                };
+                ids.push(sink.alert(&a, &serde_json::Value::Null, i as u64 + 1)?);
+            }
+            Ok(())
+        },
+    )
+    .unwrap();
+    (s, ids)
+}
+
+#[test]
+fn migrations_apply_from_scratch_and_are_idempotent() {
+    let mut c = Connection::open_in_memory().unwrap();
+    assert_eq!(migrate(&mut c).unwrap(), MIGRATIONS.len());
+    let v: i64 = c
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v as usize, MIGRATIONS.len());
+    migrate(&mut c).unwrap();
+    let v2: i64 = c
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, v2);
+}
+
+#[test]
+fn upgrade_from_the_oldest_schema_keeps_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.case");
+    {
+        // a case written by the first schema only
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(MIGRATIONS[0]).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        c.pragma_update(None, "application_id", cb_store::migrations::APPLICATION_ID)
+            .unwrap();
+        c.execute(
+            "INSERT INTO sources (path, sha256, size, format, imported_at, counts, merged, skipped) VALUES ('f', 'h', 1, 'x', 't', '{}', 0, '[]')",
+            [],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO alerts (ext_id, name, alert_type, severity, status, provider, product, vendor, description, remediation, tactics, techniques,
+             compromised_entity, resource_id, extended, contains_alerts, raw, source_id, record)
+             VALUES ('x1', 'Old alert', '', 3, 'Active', '', '', '', '', '[]', '[]', '[]', '', '', '{}', '[]', 'null', 1, 1)",
+            [],
+        )
+        .unwrap();
+    }
+    let s = SqliteStore::open(&path, Actor("t".into())).unwrap();
+    let v: i64 = s
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v as usize, MIGRATIONS.len());
+    let alerts = s.alerts(cb_store::AlertSort::Severity).unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].name, "Old alert");
+    assert_eq!(alerts[0].severity, Some(Severity::High));
+}
+
+#[test]
+fn a_foreign_sqlite_file_is_not_a_case_and_is_not_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let err = SqliteStore::open(&path, Actor("t".into())).err().unwrap();
+    assert!(err.to_string().contains("another application"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn dismissing_as_false_positive_needs_a_reason_and_is_audited() {
+    let (mut s, ids) = store_with_alerts(3);
+    let no_class = TriageChange {
+        status: Some(Status::Dismissed),
+        ..Default::default()
+    };
+    assert!(s
+        .triage(&ids[..1], &no_class)
+        .unwrap_err()
+        .to_string()
+        .contains("needs a classification"));
+    let no_reason = TriageChange {
+        status: Some(Status::Dismissed),
+        classification: Some(Classification::FalsePositive),
+        ..Default::default()
+    };
+    assert!(s
+        .triage(&ids[..1], &no_reason)
+        .unwrap_err()
+        .to_string()
+        .contains("needs a reason"));
+
+    let fp = TriageChange {
+        status: Some(Status::Dismissed),
+        classification: Some(Classification::FalsePositive),
+        reason: Some("scanner from the red team".into()),
+        note: Some("checked with Sam".into()),
+        add_tags: vec!["red-team".into()],
+        ..Default::default()
+    };
+    let st = s.triage(&ids[..1], &fp).unwrap();
+    assert_eq!(st[0].status, "Dismissed");
+    assert_eq!(
+        st[0].classification,
+        "false_positive: scanner from the red team"
+    );
+    assert_eq!(st[0].tags, vec!["red-team"]);
+    let activity = s.activity(ids[0]).unwrap();
+    let actions: Vec<&str> = activity
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, vec!["status", "classification", "note", "tag"]);
+    assert_eq!(activity[0]["actor"], "judy");
+    assert_eq!(activity[0]["detail"]["old"], "Active");
+    assert_eq!(activity[0]["detail"]["new"], "Dismissed");
+    assert_eq!(s.verify_audit().unwrap(), None);
+    // the other alerts are untouched
+    assert_eq!(s.triage_state(ids[1]).unwrap().status, "Active");
+}
+
+#[test]
+fn bulk_severity_override_and_owner() {
+    let (mut s, ids) = store_with_alerts(4);
+    let c = TriageChange {
+        severity: Some(Severity::High),
+        owner: Some("sam".into()),
+        status: Some(Status::InProgress),
+        ..Default::default()
+    };
+    s.triage(&ids[1..3], &c).unwrap();
+    let alerts = s.alerts(cb_store::AlertSort::Severity).unwrap();
+    // the two overridden alerts now sort first, as High
+    assert_eq!(alerts[0].severity, Some(Severity::High));
+    assert_eq!(alerts[1].severity, Some(Severity::High));
+    assert_eq!(alerts[2].severity, Some(Severity::Medium));
+    assert!(s.triage_state(ids[1]).unwrap().severity_overridden);
+    assert_eq!(s.activity(ids[2]).unwrap().len(), 3);
+    assert_eq!(s.activity(ids[0]).unwrap().len(), 0);
+    // the same change again records nothing new
+    s.triage(&ids[1..3], &c).unwrap();
+    assert_eq!(s.activity(ids[2]).unwrap().len(), 3);
+}
+
+#[test]
+fn tampering_with_the_audit_chain_is_detected() {
+    let (mut s, ids) = store_with_alerts(2);
+    s.triage(
+        &ids,
+        &TriageChange {
+            owner: Some("x".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(s.verify_audit().unwrap(), None);
+    // the triggers refuse edits...
+    assert!(s
+        .conn()
+        .execute("UPDATE audit SET actor = 'mallory' WHERE id = 2", [])
+        .is_err());
+    // ...and a rewrite that bypasses them breaks the chain at the edited entry
+    s.conn()
+        .execute_batch(
+            "DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'mallory' WHERE id = 2;",
+        )
+        .unwrap();
+    assert_eq!(s.verify_audit().unwrap(), Some(2));
+}
+
+#[test]
+fn marking_an_entity_as_related_is_kept_and_audited() {
+    let (mut s, ids) = store_with_alerts(1);
+    let meta = SourceMeta {
+        path: "e".into(),
+        sha256: "01".into(),
+        size: 1,
+        format: "test".into(),
+    };
+    let mut ent = None;
+    s.import_source(
+        &meta,
+        &mut |_, _| true,
+        &mut |sink: &mut dyn Sink| -> Result<(), SinkError> {
+            ent = Some(
+                sink.entity(
+                    &cb_domain::EntityRecord::new("ip").with("Address", "10.0.0.5"),
+                    None,
+                    1,
+                )?
+                .0,
+            );
+            Ok(())
+        },
+    )
+    .unwrap();
+    let e = ent.unwrap();
+    s.mark_related(ids[0], e, "same subnet as the attacker")
+        .unwrap();
+    let st = s.triage_state(ids[0]).unwrap();
+    assert_eq!(st.related[0].entity, e);
+    assert_eq!(s.activity(ids[0]).unwrap()[0]["action"], "mark_related");
+    assert!(s.mark_related(e, e, "x").is_err());
+}
