@@ -1,0 +1,118 @@
+// Shared harness: starts tauri-driver (→ WebKitWebDriver → the real caseboard-app), opens
+// WebDriver sessions, builds cases with the `caseboard` CLI, saves screenshots.
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { remote } from "webdriverio";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const application = process.env.TAURI_APP ?? path.join(root, "target/debug/caseboard-app");
+export const cli = process.env.CASEBOARD_CLI ?? path.join(root, "target/debug/caseboard");
+export const shots = process.env.E2E_SHOTS ?? path.join(root, "logs/screenshots");
+fs.mkdirSync(shots, { recursive: true });
+
+export function tmpdir(name) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `caseboard-e2e-${name}-`));
+}
+
+/** Run the caseboard CLI; parse JSON when asked. */
+export function cb(args, json = true) {
+  const out = execFileSync(cli, args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return json ? JSON.parse(out) : out;
+}
+
+function waitForPort(port, timeoutMs = 20000) {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const tryOnce = () => {
+      const s = net.connect(port, "127.0.0.1");
+      s.once("connect", () => {
+        s.destroy();
+        resolve();
+      });
+      s.once("error", () => {
+        s.destroy();
+        if (Date.now() - t0 > timeoutMs) reject(new Error(`port ${port} not open`));
+        else setTimeout(tryOnce, 100);
+      });
+    };
+    tryOnce();
+  });
+}
+
+let nextPort = 4444;
+
+/** A tauri-driver whose app sees `env` (the app inherits the driver's environment). */
+export async function startDriver(env) {
+  const port = nextPort;
+  nextPort += 2; // tauri-driver also uses port+1 for WebKitWebDriver
+  const driver = spawn(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(port), "--native-port", String(port + 1)], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, ...env },
+  });
+  await waitForPort(port);
+  return {
+    port,
+    async session() {
+      const browser = await remote({
+        hostname: "127.0.0.1",
+        port,
+        logLevel: "warn",
+        connectionRetryTimeout: 60000,
+        capabilities: {
+          browserName: "wry",
+          "tauri:options": { application },
+          "wdio:enforceWebDriverClassic": true,
+        },
+      });
+      await browser.setWindowSize(1280, 800).catch(() => {});
+      return browser;
+    },
+    stop() {
+      driver.kill("SIGTERM"); // SIGTERM, so tauri-driver also stops WebKitWebDriver
+    },
+  };
+}
+
+export async function shot(browser, name) {
+  await browser.pause(400); // let the last frame reach the X server
+  const file = path.join(shots, `${name}.png`);
+  await browser.saveScreenshot(file);
+  console.log(`# screenshot: ${file}`);
+  return file;
+}
+
+export async function waitFor(browser, fn, what, timeout = 15000) {
+  await browser.waitUntil(fn, { timeout, interval: 100, timeoutMsg: `timed out waiting for ${what}` });
+}
+
+/** Click a map node where sigma draws it (real pointer events on the canvas). */
+export async function clickNode(browser, id) {
+  const p = await browser.execute((n) => window.__cbMap?.screenPos(n) ?? null, id);
+  if (!p) throw new Error(`node ${id} is not on the map`);
+  await browser.performActions([
+    {
+      type: "pointer",
+      id: "mouse",
+      parameters: { pointerType: "mouse" },
+      actions: [
+        { type: "pointerMove", duration: 0, origin: "viewport", x: p.x, y: p.y },
+        { type: "pointerDown", button: 0 },
+        { type: "pause", duration: 60 },
+        { type: "pointerUp", button: 0 },
+      ],
+    },
+  ]);
+  await browser.releaseActions();
+}
+
+export async function mapNodes(browser) {
+  return (await browser.execute(() => window.__cbMap?.nodes() ?? [])).sort();
+}
+
+export async function nodeCount(browser) {
+  return Number(await (await browser.$("#map-node-count")).getText());
+}

@@ -1,0 +1,58 @@
+// View state → sigma reducers. The graph model holds data; selection/hover/hidden are applied
+// here at render time, never written into the model.
+import type { EdgeAttrs, MapGraph, NodeAttrs } from "./graphModel";
+
+export interface ViewState {
+  selected: string | null;
+  hovered: string | null;
+  /** Nodes folded away in the view only (the model's own `hidden` comes from the engine). */
+  folded: Set<string>;
+  /** Nodes added by the last expansion (briefly emphasised). */
+  fresh: Set<string>;
+  dark: boolean;
+}
+
+export function emptyView(): ViewState {
+  return { selected: null, hovered: null, folded: new Set(), fresh: new Set(), dark: false };
+}
+
+export function nodeReducer(g: MapGraph, v: ViewState) {
+  const focus = v.hovered ?? v.selected;
+  const near = focus && g.hasNode(focus) ? new Set([focus, ...g.neighbors(focus)]) : null;
+  return (node: string, a: NodeAttrs): Partial<NodeAttrs> & { highlighted?: boolean; zIndex?: number; labelColor?: string } => {
+    const out: Partial<NodeAttrs> & { highlighted?: boolean; zIndex?: number } = { ...a };
+    if (a.hidden || v.folded.has(node)) out.hidden = true;
+    if (a.collapsed) out.label = `${a.label} (+)`;
+    if (near && !near.has(node)) {
+      out.color = v.dark ? "#334155" : "#e2e8f0";
+      out.label = "";
+      out.zIndex = 0;
+    } else {
+      out.zIndex = 1;
+    }
+    if (node === v.selected) {
+      out.highlighted = true;
+      out.zIndex = 2;
+    }
+    return out;
+  };
+}
+
+export function edgeReducer(g: MapGraph, v: ViewState) {
+  const focus = v.hovered ?? v.selected;
+  return (edge: string, a: EdgeAttrs): Partial<EdgeAttrs> & { hidden?: boolean } => {
+    const out: Partial<EdgeAttrs> & { hidden?: boolean } = { ...a };
+    const [s, t] = g.extremities(edge);
+    if (g.getNodeAttribute(s, "hidden") || g.getNodeAttribute(t, "hidden") || v.folded.has(s) || v.folded.has(t)) out.hidden = true;
+    if (focus && s !== focus && t !== focus) {
+      out.color = v.dark ? "#1e293b" : "#f1f5f9";
+      out.label = "";
+    } else if (focus) {
+      out.color = v.dark ? "#e2e8f0" : "#334155";
+      out.size = 2;
+    } else if (v.dark) {
+      out.color = a.inScope ? "#94a3b8" : "#475569";
+    }
+    return out;
+  };
+}

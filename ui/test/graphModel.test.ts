@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { newGraph, placeAround, syncGraph } from "../src/lib/graphModel";
+import { edgeReducer, emptyView, nodeReducer } from "../src/lib/reducers";
+import type { MapNode, MapState } from "../src/ipc/bindings";
+
+const node = (id: string, kind: string, x: number | null, y: number | null, extra: Partial<MapNode> = {}): MapNode => ({
+  view: { id, kind, label: id, severity: kind === "alert" ? "High" : null, time: null },
+  x, y, pinned: false, hidden: false, collapsed: false, parent: null, visible: true, ...extra,
+});
+const state = (nodes: MapNode[], edges: [string, string, string][]): MapState => ({
+  id: 1, name: "m", start: "alert:1", nodes,
+  edges: edges.map(([from, kind, to]) => ({ id: `${from}|${kind}|${to}`, from, to, kind })),
+  breadcrumb: ["alert:1"], breadcrumbPos: 0, focus: "alert:1", cursor: 0, timeScope: null, canUndo: false, canRedo: false, historyLen: 0,
+});
+
+describe("graph model", () => {
+  const s1 = state([node("alert:1", "alert", 0, 0), node("entity:1", "host", 70, 0)], [["alert:1", "involves", "entity:1"]]);
+
+  it("builds nodes with style from kind/severity and edges in scope", () => {
+    const g = newGraph();
+    expect(syncGraph(g, s1)).toEqual(["alert:1", "entity:1"]);
+    expect(g.getNodeAttribute("alert:1", "color")).toBe("#dc2626");
+    expect(g.getNodeAttribute("entity:1", "image")).toBe("/icons/host.svg");
+    expect(g.getEdgeAttribute("alert:1|involves|entity:1", "inScope")).toBe(true);
+  });
+
+  it("syncs in place: keeps existing positions, adds only the new nodes, drops the removed ones", () => {
+    const g = newGraph();
+    syncGraph(g, s1);
+    const s2 = state(
+      [...s1.nodes, node("entity:2", "account", null, null), node("entity:3", "ip", 0, 70)],
+      [["alert:1", "involves", "entity:1"], ["entity:1", "logged_on", "entity:2"], ["entity:1", "uses", "entity:3"]],
+    );
+    expect(syncGraph(g, s2, "entity:1").sort()).toEqual(["entity:2", "entity:3"]);
+    expect(g.getNodeAttributes("entity:1")).toMatchObject({ x: 70, y: -0 });
+    // unplaced node lands next to its anchor, not on top of anything
+    const p = g.getNodeAttributes("entity:2");
+    expect(Math.hypot(p.x - 70, p.y)).toBeGreaterThan(20);
+    expect(Math.hypot(p.x - 70, p.y)).toBeLessThan(200);
+    expect(g.getEdgeAttribute("entity:1|logged_on|entity:2", "inScope")).toBe(false);
+    syncGraph(g, s1);
+    expect(g.order).toBe(2);
+    expect(g.size).toBe(1);
+  });
+
+  it("hides invisible nodes through the model flag", () => {
+    const g = newGraph();
+    syncGraph(g, state([node("alert:1", "alert", 0, 0), node("entity:1", "host", 1, 1, { visible: false })], []));
+    expect(g.getNodeAttribute("entity:1", "hidden")).toBe(true);
+  });
+
+  it("places new nodes around a parent without collisions", () => {
+    const spots = placeAround({ x: 0, y: 0 }, [{ x: 70, y: 0 }], 30);
+    expect(spots).toHaveLength(30);
+    for (let i = 0; i < spots.length; i++) {
+      expect(Math.hypot(spots[i].x - 70, spots[i].y)).toBeGreaterThan(25);
+      for (let j = i + 1; j < spots.length; j++) expect(Math.hypot(spots[i].x - spots[j].x, spots[i].y - spots[j].y)).toBeGreaterThan(25);
+    }
+  });
+});
+
+describe("reducers", () => {
+  it("dims what is not next to the selection, without touching the model", () => {
+    const g = newGraph();
+    syncGraph(g, state([node("alert:1", "alert", 0, 0), node("entity:1", "host", 70, 0), node("entity:2", "ip", 0, 70)], [["alert:1", "involves", "entity:1"]]));
+    const v = { ...emptyView(), selected: "entity:1" };
+    const nr = nodeReducer(g, v);
+    expect(nr("entity:1", g.getNodeAttributes("entity:1")).highlighted).toBe(true);
+    expect(nr("alert:1", g.getNodeAttributes("alert:1")).label).toBe("alert:1");
+    expect(nr("entity:2", g.getNodeAttributes("entity:2")).label).toBe("");
+    expect(g.getNodeAttribute("entity:2", "label")).toBe("entity:2");
+    const er = edgeReducer(g, v);
+    expect(er("alert:1|involves|entity:1", g.getEdgeAttributes("alert:1|involves|entity:1")).size).toBe(2);
+  });
+});

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { filterRows, queueRows, sortRows, shortTime } from "../src/lib/queue";
+import type { AlertItem, Queue } from "../src/ipc/bindings";
+
+const alert = (id: string, severity: AlertItem["severity"], start: string, entities: string[] = [], status = "New"): AlertItem => ({
+  id, name: `A ${id}`, alertType: "t", severity, status, start, end: null, provider: "p", product: "", compromisedEntity: "host1", entities,
+});
+const q: Queue = {
+  alerts: [alert("alert:1", "Low", "2019-02-18T01:00"), alert("alert:2", "High", "2019-02-17T01:00", ["entity:1", "entity:2"]), alert("alert:3", "High", "2019-02-19T01:00", ["entity:2", "entity:3"], "Resolved")],
+  incidents: [{ id: "incident:1", title: "I", number: 1, severity: "Medium", status: "New", created: null, firstActivity: "2019-02-20T00:00", lastActivity: null, provider: "x", reason: "shared host", alerts: ["alert:2", "alert:3"] }],
+};
+
+describe("queue", () => {
+  it("merges incidents and alerts, counting an incident's distinct entities", () => {
+    const rows = queueRows(q);
+    expect(rows.map((r) => r.id)).toEqual(["incident:1", "alert:1", "alert:2", "alert:3"]);
+    expect(rows[0].entityCount).toBe(3);
+    expect(rows[0].alertCount).toBe(2);
+  });
+  it("filters by kind, severity and status", () => {
+    const rows = queueRows(q);
+    expect(filterRows(rows, { show: "alerts", severities: ["High"], status: "" }).map((r) => r.id)).toEqual(["alert:2", "alert:3"]);
+    expect(filterRows(rows, { show: "incidents", severities: [], status: "" }).map((r) => r.id)).toEqual(["incident:1"]);
+    expect(filterRows(rows, { show: "both", severities: [], status: "Resolved" }).map((r) => r.id)).toEqual(["alert:3"]);
+  });
+  it("sorts by severity then newest, or newest first", () => {
+    const rows = queueRows(q);
+    expect(sortRows(rows, "severity").map((r) => r.id)).toEqual(["alert:3", "alert:2", "incident:1", "alert:1"]);
+    expect(sortRows(rows, "time").map((r) => r.id)).toEqual(["incident:1", "alert:3", "alert:1", "alert:2"]);
+  });
+  it("shortens times", () => {
+    expect(shortTime("2019-02-18T01:49:02.000Z")).toBe("2019-02-18 01:49");
+    expect(shortTime(null)).toBe("—");
+  });
+});
