@@ -1,0 +1,507 @@
+//! Exploration queries. Every query is a *set* of neighbour ids written as one SQL fragment
+//! yielding rows `(n, via, fwd, pri)`: the neighbour's numeric id, the edge kind that links it,
+//! whether the edge points from the explored node to the neighbour, and a priority (lower
+//! wins when one neighbour is reached several ways). The count is `count(DISTINCT n)` over the
+//! set; the expansion groups the same set by `n` and pages over it, so count == total by
+//! construction.
+//!
+//! Parameters bound into every statement: `?1` the node id as text (`entity:5`), `?2` its
+//! number, `?3` an argument of the query (the event source of `events:<source>`), `?4` limit,
+//! `?5` offset. Nothing else reaches the SQL text: relation and entity kinds written into it
+//! are constants of this file.
+
+use crate::{EdgeView, Expansion, GraphError, NodeView, QueryInfo, Result};
+use cb_domain::{NodeId, Severity};
+use cb_store::SqliteStore;
+use rusqlite::{types::Value, OptionalExtension};
+
+/// Page size when the caller gives none.
+pub const DEFAULT_LIMIT: usize = 50;
+
+/// What kind of node a query returns.
+#[derive(Clone, Copy)]
+enum Target {
+    Alert,
+    Incident,
+    /// Entities, optionally only of these kinds.
+    Entity(&'static [&'static str]),
+    Event,
+}
+
+struct Spec {
+    id: &'static str,
+    label: &'static str,
+    target: Target,
+    frag: String,
+}
+
+const ENT_DST: &str = "CAST(substr(r.dst, 8) AS INTEGER)";
+const ENT_SRC: &str = "CAST(substr(r.src, 8) AS INTEGER)";
+
+/// Entities directly related to the node, either direction, any relation except
+/// `possibly_same_as` (or only `kinds` when given).
+fn direct(kinds: Option<&[&str]>) -> String {
+    let filter = match kinds {
+        Some(k) => format!("r.kind IN ({})", quoted(k)),
+        None => "r.kind NOT IN ('possibly_same_as', 'involves', 'mentions')".to_string(),
+    };
+    format!(
+        "SELECT {ENT_DST} AS n, r.kind AS via, 1 AS fwd, 0 AS pri FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'entity:%' AND {filter}
+         UNION ALL
+         SELECT {ENT_SRC}, r.kind, 0, 0 FROM relations r WHERE r.dst = ?1 AND r.src LIKE 'entity:%' AND {filter}"
+    )
+}
+
+/// Entities involved in the same alert as the node ("seen with", drawn dotted).
+fn seen_with() -> String {
+    "SELECT CAST(substr(r2.dst, 8) AS INTEGER) AS n, 'seen_with' AS via, 1 AS fwd, 2 AS pri
+     FROM relations r1 JOIN relations r2 ON r2.src = r1.src AND r2.kind = 'involves'
+     WHERE r1.dst = ?1 AND r1.kind = 'involves' AND r1.src LIKE 'alert:%' AND r2.dst <> ?1 AND r2.dst LIKE 'entity:%'"
+        .to_string()
+}
+
+/// Entities related to a process that is itself directly related to the node (the account a
+/// process on this host ran as; the host where a process that ran this file lived).
+fn via_process() -> String {
+    let procs = "SELECT r.src AS pid FROM relations r JOIN entities e ON e.id = CAST(substr(r.src, 8) AS INTEGER)
+                 WHERE r.dst = ?1 AND r.src LIKE 'entity:%' AND e.kind = 'process' AND r.kind <> 'possibly_same_as'
+                 UNION
+                 SELECT r.dst FROM relations r JOIN entities e ON e.id = CAST(substr(r.dst, 8) AS INTEGER)
+                 WHERE r.src = ?1 AND r.dst LIKE 'entity:%' AND e.kind = 'process' AND r.kind <> 'possibly_same_as'";
+    format!(
+        "SELECT CAST(substr(r2.dst, 8) AS INTEGER) AS n, 'via_process' AS via, 1 AS fwd, 1 AS pri
+         FROM ({procs}) p JOIN relations r2 ON r2.src = p.pid
+         WHERE r2.dst LIKE 'entity:%' AND r2.dst <> ?1 AND r2.kind <> 'possibly_same_as'
+         UNION ALL
+         SELECT CAST(substr(r2.src, 8) AS INTEGER), 'via_process', 1, 1
+         FROM ({procs}) p JOIN relations r2 ON r2.dst = p.pid
+         WHERE r2.src LIKE 'entity:%' AND r2.src <> ?1 AND r2.kind NOT IN ('possibly_same_as', 'mentions')"
+    )
+}
+
+fn union(parts: &[String]) -> String {
+    parts.join("\nUNION ALL\n")
+}
+
+fn quoted(k: &[&str]) -> String {
+    k.iter()
+        .map(|s| format!("'{}'", s.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn spec(id: &'static str, label: &'static str, target: Target, frag: String) -> Spec {
+    Spec {
+        id,
+        label,
+        target,
+        frag,
+    }
+}
+
+const PARENT_KINDS: &[&str] = &["ParentProcess", "parent_process", "parent"];
+const CHILD_KINDS: &[&str] = &["created", "spawned"];
+const PEER_KINDS: &[&str] = &["connected_to", "connection", "flow"];
+
+/// Entities linked to the node by a "parent" relation: `node -[ParentProcess]-> p` or
+/// `p -[created]-> node`.
+fn parent_of() -> String {
+    format!(
+        "SELECT {ENT_DST} AS n, r.kind AS via, 1 AS fwd, 0 AS pri FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'entity:%' AND r.kind IN ({})
+         UNION ALL
+         SELECT {ENT_SRC}, r.kind, 0, 0 FROM relations r WHERE r.dst = ?1 AND r.src LIKE 'entity:%' AND r.kind IN ({})",
+        quoted(PARENT_KINDS),
+        quoted(CHILD_KINDS)
+    )
+}
+
+fn children_of() -> String {
+    format!(
+        "SELECT {ENT_SRC} AS n, r.kind AS via, 0 AS fwd, 0 AS pri FROM relations r WHERE r.dst = ?1 AND r.src LIKE 'entity:%' AND r.kind IN ({})
+         UNION ALL
+         SELECT {ENT_DST}, r.kind, 1, 0 FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'entity:%' AND r.kind IN ({})",
+        quoted(PARENT_KINDS),
+        quoted(CHILD_KINDS)
+    )
+}
+
+/// Network peers: `connected_to` neighbours of the node and of the IPs it is directly
+/// related to otherwise (a host's addresses; not the peers of its peers).
+fn peers() -> String {
+    let k = quoted(PEER_KINDS);
+    let ips = format!(
+        "SELECT r.dst AS ip FROM relations r JOIN entities e ON e.id = CAST(substr(r.dst, 8) AS INTEGER)
+               WHERE r.src = ?1 AND r.dst LIKE 'entity:%' AND e.kind = 'ip' AND r.kind NOT IN ('possibly_same_as', {k})
+               UNION SELECT r.src FROM relations r JOIN entities e ON e.id = CAST(substr(r.src, 8) AS INTEGER)
+               WHERE r.dst = ?1 AND r.src LIKE 'entity:%' AND e.kind = 'ip' AND r.kind NOT IN ('possibly_same_as', {k})
+               UNION SELECT ?1"
+    );
+    format!(
+        "SELECT CAST(substr(r.dst, 8) AS INTEGER) AS n, r.kind AS via, 1 AS fwd, 0 AS pri FROM ({ips}) s JOIN relations r ON r.src = s.ip
+         WHERE r.kind IN ({k}) AND r.dst LIKE 'entity:%' AND r.dst <> ?1
+         UNION ALL
+         SELECT CAST(substr(r.src, 8) AS INTEGER), r.kind, 0, 0 FROM ({ips}) s JOIN relations r ON r.dst = s.ip
+         WHERE r.kind IN ({k}) AND r.src LIKE 'entity:%' AND r.src <> ?1"
+    )
+}
+
+fn entity_alerts() -> String {
+    "SELECT CAST(substr(r.src, 7) AS INTEGER) AS n, 'involves' AS via, 0 AS fwd, 0 AS pri FROM relations r
+     WHERE r.dst = ?1 AND r.kind = 'involves' AND r.src LIKE 'alert:%'"
+        .to_string()
+}
+
+fn entity_incidents() -> String {
+    "SELECT ia.incident_id AS n, 'involves' AS via, 0 AS fwd, 0 AS pri FROM relations r
+     JOIN alerts a ON a.id = CAST(substr(r.src, 7) AS INTEGER)
+     JOIN incident_alerts ia ON ia.alert_ext_id = a.ext_id
+     WHERE r.dst = ?1 AND r.kind = 'involves' AND r.src LIKE 'alert:%'"
+        .to_string()
+}
+
+fn entity_events() -> String {
+    "SELECT CAST(substr(r.src, 7) AS INTEGER) AS n, r.kind AS via, 0 AS fwd, 0 AS pri FROM relations r
+     WHERE r.dst = ?1 AND r.src LIKE 'event:%'"
+        .to_string()
+}
+
+/// The queries a node of this kind offers (without the per-source event queries).
+fn specs(node: NodeId, entity_kind: Option<&str>) -> Vec<Spec> {
+    use Target::*;
+    const ANY: &[&str] = &[];
+    match node {
+        NodeId::Alert(_) => vec![
+            spec(
+                "entities",
+                "Entities",
+                Entity(ANY),
+                format!("SELECT {ENT_DST} AS n, 'involves' AS via, 1 AS fwd, 0 AS pri FROM relations r WHERE r.src = ?1 AND r.kind = 'involves' AND r.dst LIKE 'entity:%'"),
+            ),
+            spec(
+                "incidents",
+                "Incidents",
+                Incident,
+                "SELECT ia.incident_id AS n, 'contains' AS via, 0 AS fwd, 0 AS pri FROM alerts a JOIN incident_alerts ia ON ia.alert_ext_id = a.ext_id WHERE a.id = ?2"
+                    .into(),
+            ),
+            spec(
+                "shared_entity_alerts",
+                "Alerts sharing an entity",
+                Alert,
+                "SELECT CAST(substr(r2.src, 7) AS INTEGER) AS n, 'shares_entity' AS via, 1 AS fwd, 0 AS pri
+                 FROM relations r1 JOIN relations r2 ON r2.dst = r1.dst AND r2.kind = 'involves'
+                 WHERE r1.src = ?1 AND r1.kind = 'involves' AND r2.src LIKE 'alert:%' AND r2.src <> ?1"
+                    .into(),
+            ),
+            spec(
+                "same_type_alerts",
+                "Alerts of the same type",
+                Alert,
+                "SELECT b.id AS n, 'same_type' AS via, 1 AS fwd, 0 AS pri FROM alerts a JOIN alerts b ON b.alert_type = a.alert_type AND b.id <> a.id WHERE a.id = ?2"
+                    .into(),
+            ),
+            spec(
+                "grouped_alerts",
+                "Alerts it groups",
+                Alert,
+                "SELECT b.id AS n, 'groups' AS via, 1 AS fwd, 0 AS pri FROM alerts a, json_each(a.contains_alerts) j JOIN alerts b ON b.ext_id = j.value WHERE a.id = ?2"
+                    .into(),
+            ),
+        ],
+        NodeId::Incident(_) => vec![
+            spec(
+                "alerts",
+                "Alerts",
+                Alert,
+                "SELECT a.id AS n, 'contains' AS via, 1 AS fwd, 0 AS pri FROM incident_alerts ia JOIN alerts a ON a.ext_id = ia.alert_ext_id WHERE ia.incident_id = ?2"
+                    .into(),
+            ),
+            spec(
+                "entities",
+                "Entities of its alerts",
+                Entity(ANY),
+                format!(
+                    "SELECT {ENT_DST} AS n, 'involves' AS via, 1 AS fwd, 0 AS pri FROM incident_alerts ia JOIN alerts a ON a.ext_id = ia.alert_ext_id
+                     JOIN relations r ON r.src = 'alert:' || a.id AND r.kind = 'involves' WHERE ia.incident_id = ?2 AND r.dst LIKE 'entity:%'"
+                ),
+            ),
+        ],
+        NodeId::Event(_) => vec![spec(
+            "entities",
+            "Entities it mentions",
+            Entity(ANY),
+            format!("SELECT {ENT_DST} AS n, r.kind AS via, 1 AS fwd, 0 AS pri FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'entity:%'"),
+        )],
+        NodeId::Entity(_) => {
+            let mut v = vec![spec("alerts", "Related alerts", Alert, entity_alerts()), spec("incidents", "Incidents", Incident, entity_incidents())];
+            let dw = |k: Option<&[&str]>| union(&[direct(k), seen_with()]);
+            let dpw = || union(&[direct(None), via_process(), seen_with()]);
+            match entity_kind.unwrap_or("") {
+                "host" => v.extend([
+                    spec("accounts", "Accounts seen on it", Entity(&["account"]), dpw()),
+                    spec("processes", "Processes on it", Entity(&["process"]), direct(None)),
+                    spec("ips", "IP addresses it used", Entity(&["ip"]), dw(None)),
+                    spec("peers", "Network peers", Entity(ANY), peers()),
+                    spec("files", "Files seen on it", Entity(&["file"]), union(&[direct(None), via_process()])),
+                ]),
+                "account" => v.extend([
+                    spec("hosts", "Hosts", Entity(&["host"]), dpw()),
+                    spec("source_ips", "Source IP addresses", Entity(&["ip"]), dw(None)),
+                    spec("processes", "Processes run", Entity(&["process"]), direct(None)),
+                ]),
+                "ip" => v.extend([
+                    spec("hosts", "Hosts using it", Entity(&["host"]), dw(None)),
+                    spec("accounts", "Accounts signing in from it", Entity(&["account"]), dw(None)),
+                    spec("peers", "Network peers", Entity(ANY), peers()),
+                ]),
+                "process" => v.extend([
+                    spec("parent", "Parent process", Entity(&["process"]), parent_of()),
+                    spec("children", "Child processes", Entity(&["process"]), children_of()),
+                    spec("image_file", "Image file", Entity(&["file"]), direct(Some(&["ImageFile"]))),
+                    spec("account", "Account", Entity(&["account"]), direct(None)),
+                    spec("host", "Host", Entity(&["host"]), direct(None)),
+                    spec("connections", "Network connections", Entity(&["ip"]), direct(None)),
+                    spec("files", "Files", Entity(&["file"]), direct(None)),
+                ]),
+                "file" => v.extend([
+                    spec("hashes", "Hashes", Entity(&["filehash"]), direct(None)),
+                    spec("processes", "Processes that ran it", Entity(&["process"]), direct(None)),
+                    spec("hosts", "Hosts where seen", Entity(&["host"]), dpw()),
+                ]),
+                _ => {}
+            }
+            v.push(spec("related", "Related entities", Entity(ANY), direct(None)));
+            v.push(spec("possibly_same_as", "Possibly the same as", Entity(ANY), direct(Some(&["possibly_same_as"]))));
+            v.push(spec("events", "Events that mention it", Event, entity_events()));
+            v
+        }
+    }
+}
+
+/// The fragment restricted to neighbours that exist and are of the query's target kind.
+fn filtered(node: NodeId, s: &Spec, by_source: bool) -> String {
+    let frag = &s.frag;
+    match s.target {
+        Target::Alert => {
+            let not_self = if matches!(node, NodeId::Alert(_)) {
+                " WHERE q.n <> ?2"
+            } else {
+                ""
+            };
+            format!("SELECT q.n, q.via, q.fwd, q.pri FROM ({frag}) q JOIN alerts t ON t.id = q.n{not_self}")
+        }
+        Target::Incident => format!(
+            "SELECT q.n, q.via, q.fwd, q.pri FROM ({frag}) q JOIN incidents t ON t.id = q.n"
+        ),
+        Target::Event => {
+            let src = if by_source {
+                " WHERE t.source = ?3"
+            } else {
+                ""
+            };
+            format!(
+                "SELECT q.n, q.via, q.fwd, q.pri FROM ({frag}) q JOIN events t ON t.id = q.n{src}"
+            )
+        }
+        Target::Entity(kinds) => {
+            let mut w = vec![];
+            if matches!(node, NodeId::Entity(_)) {
+                w.push("q.n <> ?2".to_string());
+            }
+            if !kinds.is_empty() {
+                w.push(format!("t.kind IN ({})", quoted(kinds)));
+            }
+            let w = if w.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", w.join(" AND "))
+            };
+            format!(
+                "SELECT q.n, q.via, q.fwd, q.pri FROM ({frag}) q JOIN entities t ON t.id = q.n{w}"
+            )
+        }
+    }
+}
+
+fn target_node(t: Target, n: i64) -> NodeId {
+    match t {
+        Target::Alert => NodeId::Alert(n),
+        Target::Incident => NodeId::Incident(n),
+        Target::Entity(_) => NodeId::Entity(n),
+        Target::Event => NodeId::Event(n),
+    }
+}
+
+/// Bind `?1..?k` from `vals` (only as many as the statement uses).
+fn bind(stmt: &mut rusqlite::CachedStatement<'_>, vals: &[Value]) -> rusqlite::Result<()> {
+    for i in 1..=stmt.parameter_count() {
+        stmt.raw_bind_parameter(i, vals.get(i - 1).cloned().unwrap_or(Value::Null))?;
+    }
+    Ok(())
+}
+
+fn count(store: &SqliteStore, node: NodeId, s: &Spec, arg: Option<&str>) -> Result<u64> {
+    let sql = format!(
+        "SELECT count(DISTINCT n) FROM ({})",
+        filtered(node, s, arg.is_some())
+    );
+    let mut stmt = store.conn().prepare_cached(&sql)?;
+    bind(&mut stmt, &params(node, arg, 0, 0))?;
+    let mut rows = stmt.raw_query();
+    let n: i64 = match rows.next()? {
+        Some(r) => r.get(0)?,
+        None => 0,
+    };
+    Ok(n as u64)
+}
+
+fn params(node: NodeId, arg: Option<&str>, limit: usize, offset: usize) -> Vec<Value> {
+    vec![
+        Value::Text(node.to_string()),
+        Value::Integer(node.num()),
+        arg.map(|a| Value::Text(a.to_string()))
+            .unwrap_or(Value::Null),
+        Value::Integer(limit.min(i64::MAX as usize) as i64),
+        Value::Integer(offset.min(i64::MAX as usize) as i64),
+    ]
+}
+
+/// The entity kind of an entity node (`None` for other nodes); errors when the node does not
+/// exist.
+fn check_node(store: &SqliteStore, node: NodeId) -> Result<Option<String>> {
+    let sql = match node {
+        NodeId::Alert(_) => "SELECT NULL FROM alerts WHERE id = ?1",
+        NodeId::Incident(_) => "SELECT NULL FROM incidents WHERE id = ?1",
+        NodeId::Entity(_) => "SELECT kind FROM entities WHERE id = ?1",
+        NodeId::Event(_) => "SELECT NULL FROM events WHERE id = ?1",
+    };
+    store
+        .conn()
+        .prepare_cached(sql)?
+        .query_row([node.num()], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .ok_or(GraphError::NoSuchNode(node))
+}
+
+/// The exploration queries `node` offers, each with its count. Entities also offer one
+/// `events:<source>` query per log source that mentions them (ASC's Search tab).
+pub fn queries(store: &SqliteStore, node: NodeId) -> Result<Vec<QueryInfo>> {
+    let kind = check_node(store, node)?;
+    let mut out = vec![];
+    for s in specs(node, kind.as_deref()) {
+        out.push(QueryInfo {
+            id: s.id.to_string(),
+            label: s.label.to_string(),
+            count: count(store, node, &s, None)?,
+        });
+    }
+    if let NodeId::Entity(_) = node {
+        let mut stmt = store.conn().prepare_cached(
+            "SELECT t.source, count(DISTINCT t.id) FROM relations r JOIN events t ON t.id = CAST(substr(r.src, 7) AS INTEGER)
+             WHERE r.dst = ?1 AND r.src LIKE 'event:%' GROUP BY t.source ORDER BY t.source",
+        )?;
+        let rows = stmt.query_map([node.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for r in rows {
+            let (source, n) = r?;
+            out.push(QueryInfo {
+                id: format!("events:{source}"),
+                label: format!("Events in {source}"),
+                count: n as u64,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Run one exploration query: a page of `limit` neighbours from `offset`, the edges attaching
+/// them to `node`, the query's `total` and how many are `more` after this page.
+pub fn expand(
+    store: &SqliteStore,
+    node: NodeId,
+    query: &str,
+    limit: usize,
+    offset: usize,
+) -> Result<Expansion> {
+    let kind = check_node(store, node)?;
+    let (qid, arg) = match query.split_once(':') {
+        Some(("events", src)) => ("events", Some(src)),
+        _ => (query, None),
+    };
+    let s = specs(node, kind.as_deref())
+        .into_iter()
+        .find(|s| s.id == qid)
+        .ok_or_else(|| GraphError::NoSuchQuery {
+            node,
+            query: query.to_string(),
+        })?;
+    let total = count(store, node, &s, arg)?;
+    let sql = format!(
+        "SELECT n, min(pri), via, fwd FROM ({}) GROUP BY n ORDER BY n LIMIT ?4 OFFSET ?5",
+        filtered(node, &s, arg.is_some())
+    );
+    let mut page = vec![];
+    {
+        let mut stmt = store.conn().prepare_cached(&sql)?;
+        bind(&mut stmt, &params(node, arg, limit, offset))?;
+        let mut rows = stmt.raw_query();
+        while let Some(r) = rows.next()? {
+            page.push((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)? != 0,
+            ));
+        }
+    }
+    let mut nodes = Vec::with_capacity(page.len());
+    let mut edges = Vec::with_capacity(page.len());
+    for (n, via, fwd) in page {
+        let id = target_node(s.target, n);
+        nodes.push(node_view(store, id)?);
+        edges.push(if fwd {
+            EdgeView::new(node, id, &via)
+        } else {
+            EdgeView::new(id, node, &via)
+        });
+    }
+    let shown = offset as u64 + nodes.len() as u64;
+    Ok(Expansion {
+        more: total.saturating_sub(shown),
+        nodes,
+        edges,
+        total,
+    })
+}
+
+/// How the map shows one node.
+pub fn node_view(store: &SqliteStore, id: NodeId) -> Result<NodeView> {
+    let c = store.conn();
+    let row = match id {
+        NodeId::Alert(n) => c
+            .prepare_cached("SELECT 'alert', name, severity, start_time FROM alerts WHERE id = ?1")?
+            .query_row([n], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?,
+        NodeId::Incident(n) => c
+            .prepare_cached("SELECT 'incident', title, severity, coalesce(first_activity, created) FROM incidents WHERE id = ?1")?
+            .query_row([n], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?,
+        NodeId::Entity(n) => c
+            .prepare_cached("SELECT kind, label, NULL, NULL FROM entities WHERE id = ?1")?
+            .query_row([n], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?,
+        NodeId::Event(n) => c
+            .prepare_cached("SELECT 'event', summary, NULL, time FROM events WHERE id = ?1")?
+            .query_row([n], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?,
+    };
+    let (kind, label, sev, time): (String, String, Option<i64>, Option<String>) =
+        row.ok_or(GraphError::NoSuchNode(id))?;
+    Ok(NodeView {
+        id,
+        kind,
+        label,
+        severity: sev.map(Severity::from_rank),
+        time,
+    })
+}

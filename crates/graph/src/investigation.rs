@@ -1,0 +1,791 @@
+//! Investigations: named maps saved in the case file, with an undo/redo history of every map
+//! operation. The window and the CLI drive them through the same five calls: [`create`],
+//! [`list`], [`get`], [`apply`], [`undo`] / [`redo`].
+//!
+//! Storage (migration 2): `investigations` holds the state before any operation (`initial`),
+//! the history cursor and the state at the cursor (a cache); `investigation_ops` holds every
+//! operation with its *effect* — the nodes and edges it brought from the case. Replaying the
+//! history applies effects without querying the case again, so a map reopened after more
+//! evidence was imported is exactly the map that was saved. Undo replays `0..cursor-1` from
+//! the initial state; a new operation after an undo drops the operations that could have been
+//! redone. Every operation, undo and redo is appended to the audit log.
+
+use crate::{explore, path, CaseGraph, EdgeView, GraphError, NodeView, Result};
+use cb_domain::NodeId;
+use cb_store::SqliteStore;
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One map operation. JSON: `{"op": "expand", "node": "alert:1", "query": "entities"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum MapOp {
+    /// Run an exploration query from a node on the map and add its page.
+    Expand {
+        node: NodeId,
+        query: String,
+        #[serde(default)]
+        limit: Option<usize>,
+        #[serde(default)]
+        offset: Option<usize>,
+    },
+    /// Put nodes on the map (a search hit, an entity picked from a list), with the stored
+    /// relations between them and the nodes already there.
+    AddNodes {
+        nodes: Vec<NodeId>,
+    },
+    Hide {
+        nodes: Vec<NodeId>,
+    },
+    Unhide {
+        nodes: Vec<NodeId>,
+    },
+    /// Hide what was expanded from this node, keeping the node.
+    Collapse {
+        node: NodeId,
+    },
+    Uncollapse {
+        node: NodeId,
+    },
+    Pin {
+        node: NodeId,
+        x: f64,
+        y: f64,
+    },
+    Unpin {
+        node: NodeId,
+    },
+    /// Take nodes (and their edges) off the map.
+    Remove {
+        nodes: Vec<NodeId>,
+    },
+    Move {
+        positions: Vec<Position>,
+    },
+    /// Only nodes whose time falls in the scope are visible (nodes without a time always are).
+    SetTimeScope {
+        #[serde(default)]
+        from: Option<String>,
+        #[serde(default)]
+        to: Option<String>,
+    },
+    /// Centre on a node (added when missing) and push it on the breadcrumb.
+    Navigate {
+        node: NodeId,
+    },
+    /// Back along the breadcrumb.
+    Back,
+    /// Forward along the breadcrumb.
+    Forward,
+    /// Add the shortest path between two nodes.
+    ShowPath {
+        from: NodeId,
+        to: NodeId,
+        #[serde(default)]
+        max_depth: Option<usize>,
+        #[serde(default)]
+        kinds: Option<Vec<String>>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    pub node: NodeId,
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TimeScope {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapNode {
+    pub view: NodeView,
+    pub x: Option<f64>,
+    pub y: Option<f64>,
+    pub pinned: bool,
+    pub hidden: bool,
+    pub collapsed: bool,
+    /// The node it was expanded from (new nodes are placed around it; collapsing it hides this
+    /// one).
+    pub parent: Option<NodeId>,
+    /// Not hidden, no collapsed ancestor, inside the time scope.
+    pub visible: bool,
+}
+
+/// A saved map as the window draws it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapState {
+    pub id: i64,
+    pub name: String,
+    pub start: NodeId,
+    /// Ordered by node id.
+    pub nodes: Vec<MapNode>,
+    /// Ordered by edge id.
+    pub edges: Vec<EdgeView>,
+    pub breadcrumb: Vec<NodeId>,
+    /// Where on the breadcrumb the analyst is (back/forward move it).
+    pub breadcrumb_pos: usize,
+    /// The node at `breadcrumb_pos`.
+    pub focus: Option<NodeId>,
+    /// Operations applied (the rest of the history can be redone).
+    pub cursor: usize,
+    pub time_scope: Option<TimeScope>,
+    pub can_undo: bool,
+    pub can_redo: bool,
+    pub history_len: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvestigationSummary {
+    pub id: i64,
+    pub name: String,
+    pub start: NodeId,
+    pub created: String,
+    pub nodes: usize,
+    pub cursor: usize,
+    pub history_len: usize,
+}
+
+/// What an operation brought from the case.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Effect {
+    nodes: Vec<NodeView>,
+    edges: Vec<EdgeView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Meta {
+    x: Option<f64>,
+    y: Option<f64>,
+    pinned: bool,
+    hidden: bool,
+    collapsed: bool,
+    parent: Option<NodeId>,
+}
+
+/// The working model of a map: the graph plus view state.
+#[derive(Debug, Clone)]
+struct Model {
+    graph: CaseGraph,
+    meta: BTreeMap<NodeId, Meta>,
+    breadcrumb: Vec<NodeId>,
+    pos: usize,
+    time_scope: Option<TimeScope>,
+}
+
+const RING: f64 = 160.0;
+const PER_RING: usize = 12;
+
+impl Model {
+    fn from_state(s: &MapState) -> Model {
+        let mut graph = CaseGraph::new();
+        let mut meta = BTreeMap::new();
+        for n in &s.nodes {
+            graph.add_node(n.view.clone());
+            meta.insert(
+                n.view.id,
+                Meta {
+                    x: n.x,
+                    y: n.y,
+                    pinned: n.pinned,
+                    hidden: n.hidden,
+                    collapsed: n.collapsed,
+                    parent: n.parent,
+                },
+            );
+        }
+        for e in &s.edges {
+            graph.add_edge(e.clone());
+        }
+        Model {
+            graph,
+            meta,
+            breadcrumb: s.breadcrumb.clone(),
+            pos: s.breadcrumb_pos,
+            time_scope: s.time_scope.clone(),
+        }
+    }
+
+    fn to_state(
+        &self,
+        id: i64,
+        name: &str,
+        start: NodeId,
+        cursor: usize,
+        history_len: usize,
+    ) -> MapState {
+        let scope = self.time_scope.clone().unwrap_or_default();
+        let in_scope = |t: &Option<String>| match t {
+            None => true,
+            Some(t) => {
+                scope.from.as_ref().is_none_or(|f| t >= f)
+                    && scope.to.as_ref().is_none_or(|to| t <= to)
+            }
+        };
+        let nodes = self
+            .graph
+            .nodes()
+            .into_iter()
+            .map(|v| {
+                let m = &self.meta[&v.id];
+                let mut visible = !m.hidden && in_scope(&v.time);
+                let mut p = m.parent;
+                let mut hops = 0;
+                while let (Some(pid), true) = (p, visible && hops < self.meta.len()) {
+                    match self.meta.get(&pid) {
+                        Some(pm) if pm.collapsed => visible = false,
+                        Some(pm) => p = pm.parent,
+                        None => break,
+                    }
+                    hops += 1;
+                }
+                MapNode {
+                    view: v.clone(),
+                    x: m.x,
+                    y: m.y,
+                    pinned: m.pinned,
+                    hidden: m.hidden,
+                    collapsed: m.collapsed,
+                    parent: m.parent,
+                    visible,
+                }
+            })
+            .collect();
+        MapState {
+            id,
+            name: name.to_string(),
+            start,
+            nodes,
+            edges: self.graph.edges().into_iter().cloned().collect(),
+            breadcrumb: self.breadcrumb.clone(),
+            breadcrumb_pos: self.pos,
+            focus: self.breadcrumb.get(self.pos).copied(),
+            cursor,
+            time_scope: self.time_scope.clone(),
+            can_undo: cursor > 0,
+            can_redo: cursor < history_len,
+            history_len,
+        }
+    }
+
+    fn on_map(&self, n: NodeId) -> Result<()> {
+        if self.meta.contains_key(&n) {
+            Ok(())
+        } else {
+            Err(GraphError::Invalid(format!("{n} is not on the map")))
+        }
+    }
+
+    /// Check an operation can apply, before anything is read or written.
+    fn check(&self, op: &MapOp) -> Result<()> {
+        match op {
+            MapOp::Expand { node, .. }
+            | MapOp::Collapse { node }
+            | MapOp::Uncollapse { node }
+            | MapOp::Pin { node, .. }
+            | MapOp::Unpin { node } => self.on_map(*node),
+            MapOp::Hide { nodes } | MapOp::Unhide { nodes } | MapOp::Remove { nodes } => {
+                nodes.iter().try_for_each(|n| self.on_map(*n))
+            }
+            MapOp::Move { positions } => positions.iter().try_for_each(|p| self.on_map(p.node)),
+            MapOp::Back if self.pos == 0 => Err(GraphError::Invalid(
+                "already at the start of the breadcrumb".into(),
+            )),
+            MapOp::Forward if self.pos + 1 >= self.breadcrumb.len() => Err(GraphError::Invalid(
+                "already at the end of the breadcrumb".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Place a node added from `parent`, the `k`-th child of it: on rings around the parent.
+    fn place(&self, parent: Option<NodeId>, k: usize) -> (f64, f64) {
+        let (px, py) = parent
+            .and_then(|p| self.meta.get(&p))
+            .map(|m| (m.x.unwrap_or(0.0), m.y.unwrap_or(0.0)))
+            .unwrap_or((0.0, 0.0));
+        let ring = (k / PER_RING) as f64 + 1.0;
+        let angle = std::f64::consts::TAU * (k % PER_RING) as f64 / PER_RING as f64 + ring * 0.26;
+        let r = RING * ring;
+        (
+            ((px + r * angle.cos()) * 10.0).round() / 10.0,
+            ((py + r * angle.sin()) * 10.0).round() / 10.0,
+        )
+    }
+
+    fn add(&mut self, eff: &Effect, parent: Option<NodeId>) {
+        let mut k = self
+            .meta
+            .values()
+            .filter(|m| m.parent == parent && parent.is_some())
+            .count();
+        if parent.is_none() {
+            k = self.meta.len();
+        }
+        for n in &eff.nodes {
+            if self.graph.add_node(n.clone()) {
+                let (x, y) = self.place(parent, k);
+                k += 1;
+                self.meta.insert(
+                    n.id,
+                    Meta {
+                        x: Some(x),
+                        y: Some(y),
+                        pinned: false,
+                        hidden: false,
+                        collapsed: false,
+                        parent,
+                    },
+                );
+            }
+        }
+        for e in &eff.edges {
+            self.graph.add_edge(e.clone());
+        }
+    }
+
+    fn apply(&mut self, op: &MapOp, eff: &Effect) {
+        match op {
+            MapOp::Expand { node, .. } => {
+                if let Some(m) = self.meta.get_mut(node) {
+                    m.collapsed = false;
+                }
+                self.add(eff, Some(*node));
+            }
+            MapOp::AddNodes { .. } | MapOp::ShowPath { .. } => self.add(eff, None),
+            MapOp::Hide { nodes } | MapOp::Unhide { nodes } => {
+                let hide = matches!(op, MapOp::Hide { .. });
+                for n in nodes {
+                    if let Some(m) = self.meta.get_mut(n) {
+                        m.hidden = hide;
+                    }
+                }
+            }
+            MapOp::Collapse { node } => self
+                .meta
+                .get_mut(node)
+                .into_iter()
+                .for_each(|m| m.collapsed = true),
+            MapOp::Uncollapse { node } => self
+                .meta
+                .get_mut(node)
+                .into_iter()
+                .for_each(|m| m.collapsed = false),
+            MapOp::Pin { node, x, y } => self.meta.get_mut(node).into_iter().for_each(|m| {
+                m.x = Some(*x);
+                m.y = Some(*y);
+                m.pinned = true;
+            }),
+            MapOp::Unpin { node } => self
+                .meta
+                .get_mut(node)
+                .into_iter()
+                .for_each(|m| m.pinned = false),
+            MapOp::Move { positions } => {
+                for p in positions {
+                    if let Some(m) = self.meta.get_mut(&p.node) {
+                        m.x = Some(p.x);
+                        m.y = Some(p.y);
+                    }
+                }
+            }
+            MapOp::Remove { nodes } => {
+                for n in nodes {
+                    self.graph.remove_node(*n);
+                    self.meta.remove(n);
+                }
+                for m in self.meta.values_mut() {
+                    if m.parent.is_some_and(|p| nodes.contains(&p)) {
+                        m.parent = None;
+                    }
+                }
+                let focus = self.breadcrumb.get(self.pos).copied();
+                self.breadcrumb.retain(|b| !nodes.contains(b));
+                self.pos = focus
+                    .and_then(|f| self.breadcrumb.iter().position(|b| *b == f))
+                    .unwrap_or(self.breadcrumb.len().saturating_sub(1));
+            }
+            MapOp::SetTimeScope { from, to } => {
+                let norm = |t: &Option<String>| {
+                    t.as_deref()
+                        .map(|s| cb_domain::time::normalize(s).unwrap_or_else(|| s.to_string()))
+                };
+                self.time_scope = if from.is_none() && to.is_none() {
+                    None
+                } else {
+                    Some(TimeScope {
+                        from: norm(from),
+                        to: norm(to),
+                    })
+                };
+            }
+            MapOp::Navigate { node } => {
+                self.add(eff, None);
+                if self.breadcrumb.get(self.pos) != Some(node) {
+                    if !self.breadcrumb.is_empty() {
+                        self.breadcrumb.truncate(self.pos + 1);
+                    }
+                    self.breadcrumb.push(*node);
+                    self.pos = self.breadcrumb.len() - 1;
+                }
+            }
+            MapOp::Back => self.pos = self.pos.saturating_sub(1),
+            MapOp::Forward => {
+                self.pos = (self.pos + 1).min(self.breadcrumb.len().saturating_sub(1))
+            }
+        }
+    }
+
+    /// What `op` brings from the case (read now, stored with the op).
+    fn resolve(&self, store: &SqliteStore, op: &MapOp) -> Result<Effect> {
+        Ok(match op {
+            MapOp::Expand {
+                node,
+                query,
+                limit,
+                offset,
+            } => {
+                let x = explore::expand(
+                    store,
+                    *node,
+                    query,
+                    limit.unwrap_or(explore::DEFAULT_LIMIT),
+                    offset.unwrap_or(0),
+                )?;
+                Effect {
+                    nodes: x.nodes,
+                    edges: x.edges,
+                }
+            }
+            MapOp::AddNodes { nodes } => {
+                let mut eff = Effect::default();
+                for n in nodes {
+                    eff.nodes.push(explore::node_view(store, *n)?);
+                }
+                for n in nodes {
+                    for r in store.relations_of(*n)? {
+                        let other = if r.from == *n { r.to } else { r.from };
+                        if self.meta.contains_key(&other) || nodes.contains(&other) {
+                            let e = EdgeView::new(r.from, r.to, &r.kind);
+                            if !eff.edges.contains(&e) {
+                                eff.edges.push(e);
+                            }
+                        }
+                    }
+                }
+                eff
+            }
+            MapOp::Navigate { node } if !self.meta.contains_key(node) => Effect {
+                nodes: vec![explore::node_view(store, *node)?],
+                edges: vec![],
+            },
+            MapOp::ShowPath {
+                from,
+                to,
+                max_depth,
+                kinds,
+            } => {
+                let x = path(store, *from, *to, max_depth.unwrap_or(6), kinds.as_deref())?;
+                Effect {
+                    nodes: x.nodes,
+                    edges: x.edges,
+                }
+            }
+            _ => Effect::default(),
+        })
+    }
+}
+
+struct Row {
+    name: String,
+    start: NodeId,
+    initial: MapState,
+    cursor: usize,
+    state: MapState,
+}
+
+fn bad(id: i64, step: usize, e: impl std::fmt::Display) -> GraphError {
+    GraphError::BadHistory {
+        id,
+        step,
+        reason: e.to_string(),
+    }
+}
+
+fn load(store: &SqliteStore, id: i64) -> Result<Row> {
+    let r = store
+        .conn()
+        .prepare_cached(
+            "SELECT name, start, initial, cursor, state FROM investigations WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .optional()?
+        .ok_or(GraphError::NoSuchInvestigation(id))?;
+    let cursor = r.3 as usize;
+    Ok(Row {
+        name: r.0,
+        start: r.1.parse().map_err(|e| bad(id, 0, e))?,
+        initial: serde_json::from_str(&r.2).map_err(|e| bad(id, 0, e))?,
+        cursor,
+        state: serde_json::from_str(&r.4).map_err(|e| bad(id, cursor, e))?,
+    })
+}
+
+fn history_len(store: &SqliteStore, id: i64) -> Result<usize> {
+    let n: i64 = store
+        .conn()
+        .prepare_cached("SELECT count(*) FROM investigation_ops WHERE investigation_id = ?1")?
+        .query_row([id], |r| r.get(0))?;
+    Ok(n as usize)
+}
+
+fn ops(store: &SqliteStore, id: i64, from: usize, to: usize) -> Result<Vec<(MapOp, Effect)>> {
+    let mut stmt = store
+        .conn()
+        .prepare_cached("SELECT seq, op, effect FROM investigation_ops WHERE investigation_id = ?1 AND seq >= ?2 AND seq < ?3 ORDER BY seq")?;
+    let rows = stmt.query_map(params![id, from as i64, to as i64], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = vec![];
+    for r in rows {
+        let (seq, op, eff) = r?;
+        let step = seq as usize;
+        out.push((
+            serde_json::from_str(&op).map_err(|e| bad(id, step, e))?,
+            serde_json::from_str(&eff).map_err(|e| bad(id, step, e))?,
+        ));
+    }
+    Ok(out)
+}
+
+fn now() -> String {
+    cb_domain::time::format(&chrono::Utc::now())
+}
+
+/// Start a new investigation centred on `start`.
+pub fn create(store: &mut SqliteStore, name: &str, start: NodeId) -> Result<MapState> {
+    let view = explore::node_view(store, start)?;
+    let mut m = Model {
+        graph: CaseGraph::new(),
+        meta: BTreeMap::new(),
+        breadcrumb: vec![start],
+        pos: 0,
+        time_scope: None,
+    };
+    m.graph.add_node(view);
+    m.meta.insert(
+        start,
+        Meta {
+            x: Some(0.0),
+            y: Some(0.0),
+            pinned: false,
+            hidden: false,
+            collapsed: false,
+            parent: None,
+        },
+    );
+    let detail = serde_json::json!({"name": name, "start": start});
+    let name_s = name.to_string();
+    let id = store.write("investigation.create", "investigations", detail, |tx| {
+        let initial = serde_json::to_string(&m.to_state(0, &name_s, start, 0, 0)).unwrap_or_default();
+        tx.execute(
+            "INSERT INTO investigations (name, start, created, initial, cursor, state) VALUES (?1, ?2, ?3, ?4, 0, ?4)",
+            params![name_s, start.to_string(), now(), initial],
+        )?;
+        let id = tx.last_insert_rowid();
+        // the initial state knows its id only now
+        let initial = serde_json::to_string(&m.to_state(id, &name_s, start, 0, 0)).unwrap_or_default();
+        tx.execute("UPDATE investigations SET initial = ?1, state = ?1 WHERE id = ?2", params![initial, id])?;
+        Ok(id)
+    })?;
+    get(store, id)
+}
+
+/// Every investigation of the case, oldest first.
+pub fn list(store: &SqliteStore) -> Result<Vec<InvestigationSummary>> {
+    let mut stmt = store.conn().prepare(
+        "SELECT i.id, i.name, i.start, i.created, i.cursor, i.state, (SELECT count(*) FROM investigation_ops o WHERE o.investigation_id = i.id)
+         FROM investigations i ORDER BY i.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, i64>(6)?,
+        ))
+    })?;
+    let mut out = vec![];
+    for r in rows {
+        let (id, name, start, created, cursor, state, len) = r?;
+        let state: MapState =
+            serde_json::from_str(&state).map_err(|e| bad(id, cursor as usize, e))?;
+        out.push(InvestigationSummary {
+            id,
+            name,
+            start: start.parse().map_err(|e| bad(id, 0, e))?,
+            created,
+            nodes: state.nodes.len(),
+            cursor: cursor as usize,
+            history_len: len as usize,
+        });
+    }
+    Ok(out)
+}
+
+/// The map as saved.
+pub fn get(store: &SqliteStore, id: i64) -> Result<MapState> {
+    let row = load(store, id)?;
+    let len = history_len(store, id)?;
+    let mut s = row.state;
+    s.cursor = row.cursor;
+    s.history_len = len;
+    s.can_undo = row.cursor > 0;
+    s.can_redo = row.cursor < len;
+    Ok(s)
+}
+
+fn save(
+    store: &mut SqliteStore,
+    id: i64,
+    action: &str,
+    detail: serde_json::Value,
+    state: &MapState,
+    push: Option<(&MapOp, &Effect)>,
+) -> Result<()> {
+    let json = serde_json::to_string(state).map_err(|e| bad(id, state.cursor, e))?;
+    let push = match push {
+        Some((op, eff)) => Some((
+            serde_json::to_string(op).map_err(|e| bad(id, state.cursor, e))?,
+            serde_json::to_string(eff).map_err(|e| bad(id, state.cursor, e))?,
+        )),
+        None => None,
+    };
+    let cursor = state.cursor as i64;
+    store.write(action, &format!("investigation:{id}"), detail, |tx| {
+        if let Some((op, eff)) = &push {
+            let seq = cursor - 1;
+            tx.execute("DELETE FROM investigation_ops WHERE investigation_id = ?1 AND seq >= ?2", params![id, seq])?;
+            tx.execute(
+                "INSERT INTO investigation_ops (investigation_id, seq, op, effect, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, seq, op, eff, now()],
+            )?;
+        }
+        tx.execute("UPDATE investigations SET cursor = ?1, state = ?2 WHERE id = ?3", params![cursor, json, id])?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Apply one operation, record it in the history (dropping what could have been redone) and
+/// return the new state.
+pub fn apply(store: &mut SqliteStore, id: i64, op: MapOp) -> Result<MapState> {
+    let row = load(store, id)?;
+    let mut m = Model::from_state(&row.state);
+    m.check(&op)?;
+    let eff = m.resolve(store, &op)?;
+    m.apply(&op, &eff);
+    let cursor = row.cursor + 1;
+    let state = m.to_state(id, &row.name, row.start, cursor, cursor);
+    save(
+        store,
+        id,
+        "investigation.op",
+        serde_json::json!({"step": row.cursor, "op": op}),
+        &state,
+        Some((&op, &eff)),
+    )?;
+    Ok(state)
+}
+
+/// Undo the last applied operation.
+pub fn undo(store: &mut SqliteStore, id: i64) -> Result<MapState> {
+    let row = load(store, id)?;
+    if row.cursor == 0 {
+        return Err(GraphError::NothingTo { id, what: "undo" });
+    }
+    let len = history_len(store, id)?;
+    let mut m = Model::from_state(&row.initial);
+    for (op, eff) in ops(store, id, 0, row.cursor - 1)? {
+        m.apply(&op, &eff);
+    }
+    let state = m.to_state(id, &row.name, row.start, row.cursor - 1, len);
+    save(
+        store,
+        id,
+        "investigation.undo",
+        serde_json::json!({"step": row.cursor - 1}),
+        &state,
+        None,
+    )?;
+    Ok(state)
+}
+
+/// Redo the operation undone last.
+pub fn redo(store: &mut SqliteStore, id: i64) -> Result<MapState> {
+    let row = load(store, id)?;
+    let len = history_len(store, id)?;
+    if row.cursor >= len {
+        return Err(GraphError::NothingTo { id, what: "redo" });
+    }
+    let mut m = Model::from_state(&row.state);
+    for (op, eff) in ops(store, id, row.cursor, row.cursor + 1)? {
+        m.apply(&op, &eff);
+    }
+    let state = m.to_state(id, &row.name, row.start, row.cursor + 1, len);
+    save(
+        store,
+        id,
+        "investigation.redo",
+        serde_json::json!({"step": row.cursor}),
+        &state,
+        None,
+    )?;
+    Ok(state)
+}
+
+/// The history: every operation with its position (`step < cursor` are applied).
+pub fn history(store: &SqliteStore, id: i64) -> Result<Vec<MapOp>> {
+    load(store, id)?;
+    Ok(ops(store, id, 0, usize::MAX / 2)?
+        .into_iter()
+        .map(|(op, _)| op)
+        .collect())
+}
+
+/// The map drawn as text (visible nodes only), for tests and terminals.
+pub fn render(state: &MapState) -> String {
+    let vis: std::collections::HashSet<NodeId> = state
+        .nodes
+        .iter()
+        .filter(|n| n.visible)
+        .map(|n| n.view.id)
+        .collect();
+    crate::graph::render(
+        state.nodes.iter().filter(|n| n.visible).map(|n| &n.view),
+        state
+            .edges
+            .iter()
+            .filter(|e| vis.contains(&e.from) && vis.contains(&e.to)),
+    )
+}

@@ -1,0 +1,8 @@
+//! One integration-test binary for cb-graph.
+
+mod cli;
+mod common;
+mod correlate;
+mod explore;
+mod investigation;
+mod path;

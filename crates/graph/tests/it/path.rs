@@ -1,0 +1,44 @@
+use crate::common::*;
+use cb_graph::path;
+
+#[test]
+fn shortest_path_bounded_and_typed() {
+    let mut s = store();
+    let sc = scenario(&mut s);
+    let p = path(&s, sc.hash, sc.db01, 8, None).unwrap();
+    let ids: Vec<String> = p.nodes.iter().map(|n| n.id.to_string()).collect();
+    assert_eq!(p.nodes.first().unwrap().id, sc.hash);
+    assert_eq!(p.nodes.last().unwrap().id, sc.db01);
+    assert_eq!(p.edges.len(), p.nodes.len() - 1);
+    check_snapshot(
+        "path_hash_to_db01",
+        &format!(
+            "{}\n{}\n",
+            ids.join(" "),
+            p.edges
+                .iter()
+                .map(|e| e.id.clone())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    );
+    // too shallow
+    assert!(path(&s, sc.hash, sc.db01, 1, None)
+        .unwrap()
+        .nodes
+        .is_empty());
+    // only process relations: the file reaches the host through the process, not further
+    let kinds: Vec<String> = ["ImageFile", "Host"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let p = path(&s, sc.file, sc.web01, 5, Some(&kinds)).unwrap();
+    assert_eq!(p.nodes.len(), 3);
+    assert!(path(&s, sc.file, sc.db01, 5, Some(&kinds))
+        .unwrap()
+        .nodes
+        .is_empty());
+    // through incident membership
+    let p = path(&s, sc.incident, sc.db01, 3, None).unwrap();
+    assert_eq!(p.nodes.len(), 3, "{:?}", p.nodes);
+}
