@@ -83,12 +83,14 @@ pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
 /// A format this build can import.
 enum Detected {
     Alerts(cb_ingest::AlertFormat),
+    Events(cb_events::EventFormat),
 }
 
 impl Detected {
     fn name(&self) -> String {
         match self {
             Detected::Alerts(f) => f.name(),
+            Detected::Events(f) => f.name().to_string(),
         }
     }
 }
@@ -100,6 +102,9 @@ fn detect(path: &Path) -> Result<Detected, ApiError> {
     })?;
     if let Some(f) = cb_ingest::detect(&head) {
         return Ok(Detected::Alerts(f));
+    }
+    if let Some(f) = cb_events::detect(path, &head) {
+        return Ok(Detected::Events(f));
     }
     Err(ApiError::UnknownFormat { path: path.into() })
 }
@@ -151,6 +156,9 @@ pub fn import_file(
     let mut parse = |sink: &mut dyn Sink| -> Result<(), SinkError> {
         match &format {
             Detected::Alerts(f) => cb_ingest::import(*f, path, sink),
+            Detected::Events(f) => {
+                cb_events::import(*f, path, sink, &cb_events::Settings::default())
+            }
         }
     };
     let outcome: ImportOutcome = match store.import_source(&meta, &mut on_progress, &mut parse) {

@@ -9,6 +9,15 @@ use serde_json::{json, Value};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+/// `println!` that ends the program quietly when stdout is closed (`caseboard … | head`).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    };
+}
+
 #[derive(Parser)]
 #[command(
     name = "caseboard",
@@ -171,9 +180,14 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&serde_json::to_value(s)?)
             } else {
-                println!(
+                say!(
                     "alerts {}  incidents {}  entities {}  relations {}  events {}  sources {}",
-                    s.alerts, s.incidents, s.entities, s.relations, s.events, s.sources
+                    s.alerts,
+                    s.incidents,
+                    s.entities,
+                    s.relations,
+                    s.events,
+                    s.sources
                 );
                 Ok(())
             }
@@ -187,12 +201,15 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 return print_json(&json!({ "alerts": rows }));
             }
-            println!(
+            say!(
                 "{:<10} {:<13} {:<10} {:<25} NAME",
-                "ID", "SEVERITY", "STATUS", "START"
+                "ID",
+                "SEVERITY",
+                "STATUS",
+                "START"
             );
             for a in rows {
-                println!(
+                say!(
                     "{:<10} {:<13} {:<10} {:<25} {} ({} entities)",
                     a.id.to_string(),
                     a.severity.map(|s| s.as_str()).unwrap_or("-"),
@@ -210,7 +227,7 @@ fn run(cli: Cli) -> Result<()> {
                 return print_json(&json!({ "incidents": rows }));
             }
             for i in rows {
-                println!(
+                say!(
                     "{:<12} {:<13} {:<10} {} [{} alerts]{}",
                     i.id.to_string(),
                     i.severity.map(|s| s.as_str()).unwrap_or("-"),
@@ -232,7 +249,7 @@ fn run(cli: Cli) -> Result<()> {
                 return print_json(&json!({ "entities": rows }));
             }
             for e in rows {
-                println!(
+                say!(
                     "{:<12} {:<18} {:<7} {}",
                     e.id.to_string(),
                     e.kind,
@@ -249,7 +266,7 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 return print_json(&serde_json::to_value(d)?);
             }
-            println!("{} {} — {}", d.kind, d.id, d.label);
+            say!("{} {} — {}", d.kind, d.id, d.label);
             for (k, v) in &d.fields {
                 if k == "raw" {
                     continue;
@@ -258,7 +275,7 @@ fn run(cli: Cli) -> Result<()> {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                println!("  {k}: {text}");
+                say!("  {k}: {text}");
             }
             for r in &d.relations {
                 let (dir, other) = if r.from == id {
@@ -271,7 +288,7 @@ fn run(cli: Cli) -> Result<()> {
                     (Some(s), Some(n)) => format!("{s} record {n}"),
                     _ => "derived".into(),
                 };
-                println!("  {dir} {} {} {} ({prov})", r.kind, other, label);
+                say!("  {dir} {} {} {} ({prov})", r.kind, other, label);
             }
             Ok(())
         }
@@ -281,9 +298,14 @@ fn run(cli: Cli) -> Result<()> {
                 return print_json(&json!({ "sources": rows }));
             }
             for s in rows {
-                println!(
+                say!(
                     "{:<4} {} {} {} ({} bytes) {}",
-                    s.id, s.sha256, s.format, s.path, s.size, s.counts
+                    s.id,
+                    s.sha256,
+                    s.format,
+                    s.path,
+                    s.size,
+                    s.counts
                 );
             }
             Ok(())
@@ -305,11 +327,11 @@ fn run(cli: Cli) -> Result<()> {
                 print_json(&json!({"audit_broken_at": broken, "sources": sources}))?;
             } else {
                 match broken {
-                    None => println!("audit chain intact"),
-                    Some(id) => println!("audit chain broken at entry {id}"),
+                    None => say!("audit chain intact"),
+                    Some(id) => say!("audit chain broken at entry {id}"),
                 }
                 for s in &sources {
-                    println!(
+                    say!(
                         "{} {} {}",
                         s["status"].as_str().unwrap_or(""),
                         s["sha256"].as_str().unwrap_or(""),
@@ -354,7 +376,7 @@ fn run(cli: Cli) -> Result<()> {
                 return print_json(&json!({ "triaged": states }));
             }
             for s in states {
-                println!(
+                say!(
                     "{} status {} classification {:?} severity {} owner {:?} tags {:?}",
                     s.id,
                     s.status,
@@ -374,7 +396,7 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let mut store = open(&case)?;
             store.mark_related(target.parse()?, entity.parse()?, &reason)?;
-            println!("{entity} marked as related to {target}");
+            say!("{entity} marked as related to {target}");
             Ok(())
         }
         Cmd::Activity { case, id, json } => {
@@ -387,7 +409,7 @@ fn run(cli: Cli) -> Result<()> {
                 return print_json(&json!({ "activity": rows }));
             }
             for r in rows {
-                println!(
+                say!(
                     "{} {} {} {} {}",
                     r["at"].as_str().unwrap_or(""),
                     r["actor"].as_str().unwrap_or(""),
@@ -408,12 +430,16 @@ fn run(cli: Cli) -> Result<()> {
                 return print_json(&json!({ "files": reports }));
             }
             for r in reports {
-                println!(
+                say!(
                     "{}: {} alerts, {} incidents, {} entities, {} events",
-                    r.path, r.added.alerts, r.added.incidents, r.added.entities, r.added.events
+                    r.path,
+                    r.added.alerts,
+                    r.added.incidents,
+                    r.added.entities,
+                    r.added.events
                 );
             }
-            println!("demo case ready: {}", case.display());
+            say!("demo case ready: {}", case.display());
             Ok(())
         }
     }
@@ -444,14 +470,14 @@ fn import(case: &Path, files: &[PathBuf], json: bool) -> Result<()> {
         }
         if !json {
             match &r.duplicate_of {
-                Some(prev) => println!("{}: already imported (same SHA-256 as {prev}); nothing added", r.path),
-                None => println!(
+                Some(prev) => say!("{}: already imported (same SHA-256 as {prev}); nothing added", r.path),
+                None => say!(
                     "{}: {} sha256 {}: added {} alerts, {} incidents, {} entities, {} relations, {} events; merged {}; skipped {}",
                     r.path, r.format, r.sha256, r.added.alerts, r.added.incidents, r.added.entities, r.added.relations, r.added.events, r.merged, r.skipped.len()
                 ),
             }
             for s in &r.skipped {
-                println!("  skipped {} record {}: {}", r.path, s.record, s.reason);
+                say!("  skipped {} record {}: {}", r.path, s.record, s.reason);
             }
         }
         reports.push(r);

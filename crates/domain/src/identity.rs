@@ -28,12 +28,78 @@ pub struct Identity {
     /// For weak or strong entities: a `kind|name=…` key shared by everything that *might* be
     /// the same thing (used to draw "possibly the same as").
     pub alias: Option<String>,
+    /// Other strong keys of the same record (a host with both an AzureID and an OMSAgentID):
+    /// a later record sharing any of them is the same entity.
+    #[serde(default)]
+    pub also: Vec<String>,
 }
 
 /// Identity of `rec`. `host_key` is the identity key of the host the record refers to (its
 /// `Host` reference), when it has one: processes and local accounts are only unique on a host.
 /// `record_scope` makes identifier-less records unique (e.g. `source 3 record 17 #2`).
 pub fn identify(rec: &EntityRecord, host_key: Option<&str>, record_scope: &str) -> Identity {
+    let mut id = identify_primary(rec, host_key, record_scope);
+    if id.strength == Strength::Strong {
+        id.also = strong_keys(rec, host_key)
+            .into_iter()
+            .filter(|k| *k != id.key)
+            .collect();
+    }
+    id
+}
+
+/// Every strong key a host or account record carries, in priority order.
+fn strong_keys(rec: &EntityRecord, host_key: Option<&str>) -> Vec<String> {
+    let lc = |k: &str| rec.get(k).map(|v| v.to_lowercase());
+    let kind = rec.kind.as_str();
+    let mut out = Vec::new();
+    match kind {
+        "host" => {
+            let name = lc("HostName").or_else(|| lc("NetBiosName"));
+            if let Some(a) = lc("AzureID") {
+                out.push(key(kind, &[("azureid", a)]));
+            }
+            if let Some(a) = lc("OMSAgentID") {
+                out.push(key(kind, &[("omsagentid", a)]));
+            }
+            if let (Some(n), Some(d)) = (&name, lc("DnsDomain")) {
+                out.push(key(kind, &[("name", n.clone()), ("dnsdomain", d)]));
+            }
+            if let (Some(n), Some(d)) = (&name, lc("NTDomain")) {
+                out.push(key(kind, &[("name", n.clone()), ("ntdomain", d)]));
+            }
+        }
+        "account" => {
+            let name = lc("Name").or_else(|| lc("AccountName"));
+            if let Some(a) = lc("AadUserId").or_else(|| lc("AADUserId")) {
+                out.push(key(kind, &[("aaduserid", a)]));
+            }
+            if let Some(s) = lc("Sid").filter(|s| !is_well_known_sid(s)) {
+                if s.starts_with("s-1-5-21-") {
+                    out.push(key(kind, &[("sid", s)]));
+                } else {
+                    out.push(key(
+                        kind,
+                        &[("sid", s), ("host", host_key.unwrap_or("").to_string())],
+                    ));
+                }
+            }
+            if let (Some(n), Some(u)) = (&name, lc("UPNSuffix")) {
+                out.push(key(kind, &[("name", n.clone()), ("upnsuffix", u)]));
+            }
+            if let (Some(n), Some(d)) = (&name, lc("NTDomain")) {
+                out.push(key(kind, &[("name", n.clone()), ("ntdomain", d)]));
+            }
+            if let Some(o) = lc("ObjectGuid") {
+                out.push(key(kind, &[("objectguid", o)]));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn identify_primary(rec: &EntityRecord, host_key: Option<&str>, record_scope: &str) -> Identity {
     let g = |k: &str| rec.get(k);
     let lc = |k: &str| rec.get(k).map(|v| v.to_lowercase());
     let kind = rec.kind.as_str();
@@ -42,12 +108,14 @@ pub fn identify(rec: &EntityRecord, host_key: Option<&str>, record_scope: &str) 
         strength: crate::Strength::Strong,
         label,
         alias,
+        also: vec![],
     };
     let weak = |parts: &[(&str, String)], label: String, alias: Option<String>| Identity {
         key: format!("~{}", key(kind, parts)),
         strength: crate::Strength::Weak,
         label,
         alias,
+        also: vec![],
     };
     match kind {
         "host" => {
@@ -298,6 +366,7 @@ fn unique(kind: &str, scope: &str, label: String) -> Identity {
         strength: Strength::None,
         label,
         alias: None,
+        also: vec![],
     }
 }
 
@@ -399,6 +468,26 @@ mod tests {
         );
         assert_eq!(c.strength, Strength::Weak);
         assert_eq!(c.key, d.key);
+    }
+
+    #[test]
+    fn a_host_is_known_by_every_strong_identifier() {
+        let full = id(
+            EntityRecord::new("host")
+                .with("HostName", "Win1")
+                .with("AzureID", "/subs/x/vm/Win1")
+                .with("OMSAgentID", "263A"),
+            None,
+        );
+        assert_eq!(full.key, "host|azureid=/subs/x/vm/win1");
+        assert_eq!(full.also, vec!["host|omsagentid=263a".to_string()]);
+        let by_agent = id(
+            EntityRecord::new("host")
+                .with("HostName", "MSTICAlertsWin1")
+                .with("OMSAgentID", "263a"),
+            None,
+        );
+        assert_eq!(by_agent.key, "host|omsagentid=263a");
     }
 
     #[test]

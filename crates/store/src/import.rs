@@ -139,6 +139,18 @@ fn json(v: &impl Serialize) -> String {
 }
 
 impl TxSink<'_, '_> {
+    fn register_keys(&self, id: i64, keys: &[&String]) -> Result<(), SinkError> {
+        for k in keys {
+            self.tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO entity_keys (key, entity_id) VALUES (?1, ?2)",
+                )
+                .and_then(|mut s| s.execute(params![k, id]))
+                .map_err(st)?;
+        }
+        Ok(())
+    }
+
     /// "possibly the same as": every new entity with an alias gets a relation to each other
     /// entity sharing it (a weak bare name and a strong account of that name, say).
     fn link_aliases(&mut self) -> Result<()> {
@@ -177,15 +189,28 @@ impl Sink for TxSink<'_, '_> {
             self.counts.entities + self.merged
         );
         let ident = identify(rec, host_key, &scope);
-        let existing: Option<(i64, String)> = self
-            .tx
-            .prepare_cached("SELECT id, props FROM entities WHERE key = ?1")
-            .and_then(|mut s| {
-                s.query_row([&ident.key], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
-            })
-            .map_err(st)?;
-        if let Some((id, props)) = existing {
+        // the same entity if any of the record's strong keys is known (Sentinel: a shared
+        // strong identifier); weak keys only ever match themselves
+        let keys: Vec<&String> = std::iter::once(&ident.key)
+            .chain(ident.also.iter())
+            .collect();
+        let mut existing: Option<(i64, String, String)> = None;
+        for k in &keys {
+            existing = self
+                .tx
+                .prepare_cached(
+                    "SELECT e.id, e.props, e.key FROM entity_keys k JOIN entities e ON e.id = k.entity_id WHERE k.key = ?1",
+                )
+                .and_then(|mut s| {
+                    s.query_row([k], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                        .optional()
+                })
+                .map_err(st)?;
+            if existing.is_some() {
+                break;
+            }
+        }
+        if let Some((id, props, canonical)) = existing {
             // merge: keep what we had, add properties this record knows and we did not
             let mut have: Map<String, Value> = serde_json::from_str(&props).unwrap_or_default();
             let mut changed = false;
@@ -201,8 +226,11 @@ impl Sink for TxSink<'_, '_> {
                     .and_then(|mut s| s.execute(params![json(&have), id]))
                     .map_err(st)?;
             }
+            self.register_keys(id, &keys)?;
             self.merged += 1;
-            return Ok((NodeId::Entity(id), ident.key));
+            // the stored key, so that what hangs off this entity (processes on a host) is
+            // keyed the same whichever identifier this record used
+            return Ok((NodeId::Entity(id), canonical));
         }
         let strength = serde_json::to_value(ident.strength)
             .ok()
@@ -217,6 +245,7 @@ impl Sink for TxSink<'_, '_> {
             })
             .map_err(st)?;
         let id = self.tx.last_insert_rowid();
+        self.register_keys(id, &keys)?;
         if let Some(a) = &ident.alias {
             self.new_aliases.push((id, a.clone()));
         }

@@ -89,6 +89,12 @@ CREATE TABLE entities (
     source_id INTEGER NOT NULL REFERENCES sources(id),
     record INTEGER NOT NULL
 );
+-- every identity key an entity is known by (its own and other strong identifiers seen)
+CREATE TABLE entity_keys (
+    key TEXT PRIMARY KEY,
+    entity_id INTEGER NOT NULL REFERENCES entities(id)
+) WITHOUT ROWID;
+CREATE INDEX entity_keys_entity ON entity_keys(entity_id);
 CREATE INDEX entities_kind ON entities(kind);
 CREATE INDEX entities_alias ON entities(alias);
 CREATE TABLE relations (
@@ -151,8 +157,44 @@ CREATE TABLE investigation_ops (
 -- exploration query "alerts of the same type"
 CREATE INDEX alerts_type ON alerts(alert_type);
 "#,
-    // 3: full-text search over events, alerts and entities — owned by crates/search
-    "SELECT 1;",
+    // 3: full-text search over events, alerts and entities — owned by crates/search.
+    // One contentless FTS5 table; rowid = id * 4 + (0 event | 1 alert | 2 entity). `body`
+    // holds "name value" pairs of the original fields (json_tree leaves), so `field:value`
+    // is an FTS phrase "name value". Filled by triggers: the import code needs no change.
+    r#"
+CREATE VIRTUAL TABLE search_fts USING fts5(summary, body, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+CREATE INDEX events_event_id ON events(event_id);
+CREATE TRIGGER search_events_ai AFTER INSERT ON events BEGIN
+  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4, new.summary, new.source || ' ' || new.channel || ' ' || ifnull(new.event_id, '') || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(new.fields) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), ''));
+END;
+CREATE TRIGGER search_events_ad AFTER DELETE ON events BEGIN
+  DELETE FROM search_fts WHERE rowid = old.id * 4;
+END;
+CREATE TRIGGER search_alerts_ai AFTER INSERT ON alerts BEGIN
+  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 1, new.name, 'SecurityAlert ' || new.alert_type || ' ' || CASE new.severity WHEN 3 THEN 'High' WHEN 2 THEN 'Medium' WHEN 1 THEN 'Low' WHEN 0 THEN 'Informational' ELSE '' END || ' ' || new.status || ' ' || new.provider || ' ' || new.product || ' ' || new.vendor || ' ' || new.compromised_entity || ' ' || new.resource_id || ' ' || new.description || ' ' || new.tactics || ' ' || new.techniques || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(new.extended) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), ''));
+END;
+CREATE TRIGGER search_alerts_au AFTER UPDATE ON alerts BEGIN
+  DELETE FROM search_fts WHERE rowid = old.id * 4 + 1;
+  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 1, new.name, 'SecurityAlert ' || new.alert_type || ' ' || CASE new.severity WHEN 3 THEN 'High' WHEN 2 THEN 'Medium' WHEN 1 THEN 'Low' WHEN 0 THEN 'Informational' ELSE '' END || ' ' || new.status || ' ' || new.provider || ' ' || new.product || ' ' || new.vendor || ' ' || new.compromised_entity || ' ' || new.resource_id || ' ' || new.description || ' ' || new.tactics || ' ' || new.techniques || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(new.extended) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), ''));
+END;
+CREATE TRIGGER search_alerts_ad AFTER DELETE ON alerts BEGIN
+  DELETE FROM search_fts WHERE rowid = old.id * 4 + 1;
+END;
+CREATE TRIGGER search_entities_ai AFTER INSERT ON entities BEGIN
+  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 2, new.label, new.kind || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(new.props) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), ''));
+END;
+CREATE TRIGGER search_entities_au AFTER UPDATE OF label, props, kind ON entities BEGIN
+  DELETE FROM search_fts WHERE rowid = old.id * 4 + 2;
+  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 2, new.label, new.kind || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(new.props) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), ''));
+END;
+CREATE TRIGGER search_entities_ad AFTER DELETE ON entities BEGIN
+  DELETE FROM search_fts WHERE rowid = old.id * 4 + 2;
+END;
+-- cases created before this migration: index what they hold
+INSERT INTO search_fts(rowid, summary, body) SELECT e.id * 4, e.summary, e.source || ' ' || e.channel || ' ' || ifnull(e.event_id, '') || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(e.fields) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), '') FROM events AS e;
+INSERT INTO search_fts(rowid, summary, body) SELECT a.id * 4 + 1, a.name, 'SecurityAlert ' || a.alert_type || ' ' || CASE a.severity WHEN 3 THEN 'High' WHEN 2 THEN 'Medium' WHEN 1 THEN 'Low' WHEN 0 THEN 'Informational' ELSE '' END || ' ' || a.status || ' ' || a.provider || ' ' || a.product || ' ' || a.vendor || ' ' || a.compromised_entity || ' ' || a.resource_id || ' ' || a.description || ' ' || a.tactics || ' ' || a.techniques || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(a.extended) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), '') FROM alerts AS a;
+INSERT INTO search_fts(rowid, summary, body) SELECT n.id * 4 + 2, n.label, n.kind || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(n.props) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), '') FROM entities AS n;
+"#,
     // 4: triage — severity override, notes, tags, entities marked as related
     crate::triage::SCHEMA,
 ];
