@@ -184,10 +184,16 @@ pub fn import_file(
 }
 
 /// Files of the bundled demo case, relative to the repository's `fixtures/` folder, in
-/// import order: the msticpy lab's alerts, then the logs of the same hosts.
+/// import order: the msticpy lab's alerts, the demo scenario's two synthetic alerts (see
+/// `fixtures/scenario/README.md`), then the real logs of the same hosts.
 pub const DEMO_FILES: &[&str] = &[
     "msticpy/tests/testdata/localdata/alerts_list.jsonl",
-    "msticpy/tests/testdata/sent_incidents.jsonl",
+    "scenario/contoso-malicious-sql.jsonl",
+    "msticpy/tests/testdata/localdata/host_logons.jsonl",
+    "msticpy/tests/testdata/localdata/processes_on_host.jsonl",
+    "msticpy/tests/testdata/localdata/all_events_df.jsonl",
+    "msticpy/tests/testdata/localdata/az_net_comms_df.jsonl",
+    "msticpy/tests/testdata/localdata/aad_logons.jsonl",
 ];
 
 /// Build (or complete) the demo case at `case` from the fixtures folder.
