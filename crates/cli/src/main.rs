@@ -129,6 +129,22 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Export the case, an investigation map or one alert/incident: GraphML (Gephi, yEd,
+    /// Maltego), a STIX 2.1 bundle (OpenCTI, MISP) or a self-contained HTML report.
+    Export {
+        case: PathBuf,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// an alert or incident (required for html)
+        #[arg(long)]
+        node: Option<String>,
+        /// a saved investigation's id
+        #[arg(long)]
+        investigation: Option<i64>,
+        /// write here instead of stdout
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Build the bundled demo case from the fixtures folder.
     Demo {
         case: PathBuf,
@@ -137,6 +153,13 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Graphml,
+    Stix,
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -417,6 +440,41 @@ fn run(cli: Cli) -> Result<()> {
                     r["target"].as_str().unwrap_or(""),
                     r["detail"]
                 );
+            }
+            Ok(())
+        }
+        Cmd::Export {
+            case,
+            format,
+            node,
+            investigation,
+            output,
+        } => {
+            let store = open(&case)?;
+            let node: Option<NodeId> = node.map(|n| n.parse()).transpose()?;
+            let scope = match (node, investigation) {
+                (Some(n), _) => cb_export::Scope::Around(n),
+                (None, Some(i)) => cb_export::Scope::Investigation(i),
+                (None, None) => cb_export::Scope::Case,
+            };
+            let now = cb_domain::time::format(&chrono::Utc::now());
+            let text = match format {
+                ExportFormat::Graphml => cb_export::graphml(&cb_export::subgraph(&store, scope)?),
+                ExportFormat::Stix => {
+                    serde_json::to_string_pretty(&cb_export::stix_bundle(&store, scope, &now)?)?
+                }
+                ExportFormat::Html => {
+                    let n = node.context("--format html needs --node <alert or incident id>")?;
+                    cb_export::html_report(&store, n, &now)?
+                }
+            };
+            match output {
+                Some(p) => {
+                    std::fs::write(&p, text)
+                        .with_context(|| format!("{}: cannot write", p.display()))?;
+                    eprintln!("wrote {}", p.display());
+                }
+                None => say!("{}", text.trim_end()),
             }
             Ok(())
         }
