@@ -18,6 +18,8 @@ pub(crate) struct Ctx<'a> {
     bytes: Rc<Cell<u64>>,
     pub total_bytes: u64,
     records: u64,
+    /// Record count at which progress is reported next.
+    next_progress: u64,
     /// Running record number across archive members (so provenance stays unique per file).
     next_record: u64,
     pub in_archive: bool,
@@ -35,6 +37,7 @@ impl<'a> Ctx<'a> {
             bytes: Rc::new(Cell::new(0)),
             total_bytes,
             records: 0,
+            next_progress: settings.progress_every.max(1),
             next_record: 0,
             in_archive: false,
             cache: HashMap::new(),
@@ -63,7 +66,8 @@ impl<'a> Ctx<'a> {
     /// One record read (good or bad): progress every `progress_every`.
     pub fn tick(&mut self) -> Result<(), SinkError> {
         self.records += 1;
-        if self.records % self.settings.progress_every.max(1) == 0 {
+        if self.records >= self.next_progress {
+            self.next_progress = self.records + self.settings.progress_every.max(1);
             self.sink.progress(self.records, self.bytes.get())?;
         }
         Ok(())

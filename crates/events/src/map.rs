@@ -840,8 +840,7 @@ fn zeek(v: View) -> Mapped {
     let rport = v.s(&["id.resp_p", "id_resp_p"]);
     let o = m.ent(ip(orig.clone()), false);
     let r = m.ent(ip(resp.clone()), false);
-    let detail;
-    match stream.as_str() {
+    let detail = match stream.as_str() {
         "conn" => {
             let proto = v.s(&["proto"]);
             m.rel(
@@ -854,12 +853,12 @@ fn zeek(v: View) -> Mapped {
                     ("service", v.s(&["service"])),
                 ]),
             );
-            detail = format!(
+            format!(
                 "{} {} {}",
                 proto.unwrap_or_default(),
                 v.s(&["service"]).unwrap_or_default(),
                 v.s(&["conn_state"]).unwrap_or_default()
-            );
+            )
         }
         "dns" => {
             let q = v.s(&["query"]);
@@ -873,11 +872,11 @@ fn zeek(v: View) -> Mapped {
                     ("rcode", v.s(&["rcode_name"])),
                 ]),
             );
-            detail = format!(
+            format!(
                 "query {} {}",
                 q.unwrap_or_default(),
                 v.s(&["qtype_name"]).unwrap_or_default()
-            );
+            )
         }
         "http" => {
             let hostn = v.s(&["host"]);
@@ -891,17 +890,17 @@ fn zeek(v: View) -> Mapped {
                     false,
                 );
             }
-            detail = format!(
+            format!(
                 "{} {}{}",
                 v.s(&["method"]).unwrap_or_default(),
                 hostn.unwrap_or_default(),
                 uri.unwrap_or_default()
-            );
+            )
         }
         "ssl" => {
             let sni = v.s(&["server_name"]);
             m.ent(dns(sni.clone()), false);
-            detail = format!("tls {}", sni.unwrap_or_default());
+            format!("tls {}", sni.unwrap_or_default())
         }
         "kerberos" => {
             let client = v.s(&["client"]);
@@ -912,12 +911,12 @@ fn zeek(v: View) -> Mapped {
                     .unwrap_or((c.clone(), None));
                 m.ent(account(Some(u), d, None), false);
             }
-            detail = format!(
+            format!(
                 "kerberos {} {} {}",
                 v.s(&["request_type"]).unwrap_or_default(),
                 client.unwrap_or_default(),
                 v.s(&["service"]).unwrap_or_default()
-            );
+            )
         }
         "files" | "pe" | "smb_files" | "x509" => {
             for (alg, k) in [("MD5", "md5"), ("SHA1", "sha1"), ("SHA256", "sha256")] {
@@ -937,27 +936,25 @@ fn zeek(v: View) -> Mapped {
             if stream == "smb_files" {
                 m.ent(file(name.clone()), false);
             }
-            detail = format!(
+            format!(
                 "{} {}",
                 name.unwrap_or_default(),
                 v.s(&["mime_type", "action"]).unwrap_or_default()
-            );
+            )
         }
-        _ => {
-            detail = v
-                .s(&[
-                    "note",
-                    "msg",
-                    "name",
-                    "operation",
-                    "path",
-                    "service",
-                    "endpoint",
-                ])
-                .map(|s| trunc(&s, 160))
-                .unwrap_or_default();
-        }
-    }
+        _ => v
+            .s(&[
+                "note",
+                "msg",
+                "name",
+                "operation",
+                "path",
+                "service",
+                "endpoint",
+            ])
+            .map(|s| trunc(&s, 160))
+            .unwrap_or_default(),
+    };
     m.event.summary = format!(
         "zeek {stream} {}:{oport} -> {}:{} {}",
         orig.unwrap_or_default(),
