@@ -145,6 +145,69 @@ enum Cmd {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Exploration queries of a node with their counts, or one query's nodes and edges.
+    Expand {
+        case: PathBuf,
+        node: String,
+        #[arg(long)]
+        query: Option<String>,
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long)]
+        offset: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shortest path between two nodes over stored relations.
+    Path {
+        case: PathBuf,
+        from: String,
+        to: String,
+        #[arg(long)]
+        max_depth: Option<usize>,
+        /// only follow relations of these kinds (repeatable)
+        #[arg(long = "kind")]
+        kinds: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Group alerts into incidents (kill chain per resource, shared strong entity) and print
+    /// the derived incidents with their reasons.
+    Correlate {
+        case: PathBuf,
+        /// correlation settings as JSON (window, rules); defaults otherwise
+        #[arg(long)]
+        settings: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an alert to an incident or remove it, by hand (audited).
+    Incident {
+        case: PathBuf,
+        #[arg(value_parser = ["add", "remove"])]
+        action: String,
+        incident: String,
+        alert: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Saved investigation maps: new, list, show, op, undo, redo, history.
+    Investigation {
+        case: PathBuf,
+        #[command(subcommand)]
+        cmd: InvCmd,
+    },
+    /// Search events, alerts and entities (see README for the query language).
+    Search {
+        case: PathBuf,
+        query: String,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Build the bundled demo case from the fixtures folder.
     Demo {
         case: PathBuf,
@@ -152,6 +215,36 @@ enum Cmd {
         fixtures: PathBuf,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum InvCmd {
+    /// Start a map from a node.
+    New {
+        name: String,
+        start: String,
+    },
+    List,
+    Show {
+        id: i64,
+        /// the map rendered as text
+        #[arg(long)]
+        text: bool,
+    },
+    /// Apply a map operation given as JSON, e.g. '{"op":"expand","node":"alert:1","query":"entities"}'.
+    Op {
+        id: i64,
+        op: String,
+    },
+    Undo {
+        id: i64,
+    },
+    Redo {
+        id: i64,
+    },
+    History {
+        id: i64,
     },
 }
 
@@ -186,6 +279,18 @@ fn main() {
 
 fn open(case: &Path) -> Result<SqliteStore> {
     Ok(SqliteStore::open(case, Actor::from_env())?)
+}
+
+fn correlation_settings(path: Option<&Path>) -> Result<cb_graph::CorrelationSettings> {
+    match path {
+        None => Ok(cb_graph::CorrelationSettings::default()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("{}: cannot read", p.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{}: not correlation settings JSON", p.display()))
+        }
+    }
 }
 
 fn print_json(v: &Value) -> Result<()> {
@@ -245,10 +350,16 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Cmd::Incidents { case, json } => {
-            let rows = open(&case)?.incidents()?;
+            // derived incidents are part of the answer: correlate first (adds only new groups)
+            let mut store = open(&case)?;
+            let v = cb_graph::cli::cmd_incidents(
+                &mut store,
+                Some(&cb_graph::CorrelationSettings::default()),
+            )?;
             if json {
-                return print_json(&json!({ "incidents": rows }));
+                return print_json(&v);
             }
+            let rows = store.incidents()?;
             for i in rows {
                 say!(
                     "{:<12} {:<13} {:<10} {} [{} alerts]{}",
@@ -475,6 +586,112 @@ fn run(cli: Cli) -> Result<()> {
                     eprintln!("wrote {}", p.display());
                 }
                 None => say!("{}", text.trim_end()),
+            }
+            Ok(())
+        }
+        Cmd::Expand {
+            case,
+            node,
+            query,
+            limit,
+            offset,
+            json: _,
+        } => {
+            let store = open(&case)?;
+            print_json(&cb_graph::cli::cmd_expand(
+                &store,
+                node.parse()?,
+                query.as_deref(),
+                limit,
+                offset,
+            )?)
+        }
+        Cmd::Path {
+            case,
+            from,
+            to,
+            max_depth,
+            kinds,
+            json: _,
+        } => {
+            let store = open(&case)?;
+            print_json(&cb_graph::cli::cmd_path(
+                &store,
+                from.parse()?,
+                to.parse()?,
+                max_depth,
+                &kinds,
+            )?)
+        }
+        Cmd::Correlate {
+            case,
+            settings,
+            json: _,
+        } => {
+            let settings = correlation_settings(settings.as_deref())?;
+            let mut store = open(&case)?;
+            print_json(&cb_graph::cli::cmd_correlate(&mut store, &settings)?)
+        }
+        Cmd::Incident {
+            case,
+            action,
+            incident,
+            alert,
+            json: _,
+        } => {
+            let mut store = open(&case)?;
+            print_json(&cb_graph::cli::cmd_incident_edit(
+                &mut store,
+                incident.parse()?,
+                alert.parse()?,
+                action == "add",
+            )?)
+        }
+        Cmd::Investigation { case, cmd } => {
+            let mut store = open(&case)?;
+            use cb_graph::cli::InvestigationCmd as I;
+            let cmd = match cmd {
+                InvCmd::New { name, start } => I::New {
+                    name,
+                    start: start.parse()?,
+                },
+                InvCmd::List => I::List,
+                InvCmd::Show { id, text } => I::Show { id, text },
+                InvCmd::Op { id, op } => I::Op { id, op },
+                InvCmd::Undo { id } => I::Undo { id },
+                InvCmd::Redo { id } => I::Redo { id },
+                InvCmd::History { id } => I::History { id },
+            };
+            let v = cb_graph::cli::cmd_investigation(&mut store, cmd)?;
+            match v {
+                Value::String(text) => {
+                    say!("{text}");
+                    Ok(())
+                }
+                other => print_json(&other),
+            }
+        }
+        Cmd::Search {
+            case,
+            query,
+            limit,
+            offset,
+            json,
+        } => {
+            let store = open(&case)?;
+            let v = cb_search::cmd_search(&store, &query, limit, offset)?;
+            if json {
+                return print_json(&v);
+            }
+            say!("{} hits {}", v["total"], v["by_source"]);
+            for h in v["hits"].as_array().into_iter().flatten() {
+                say!(
+                    "{:<12} {:<25} {:<16} {}",
+                    h["id"].as_str().unwrap_or(""),
+                    h["time"].as_str().unwrap_or("-"),
+                    h["source"].as_str().unwrap_or(""),
+                    h["summary"].as_str().unwrap_or("")
+                );
             }
             Ok(())
         }
