@@ -58,7 +58,8 @@ pub fn cmd_correlate(store: &mut SqliteStore, settings: &CorrelationSettings) ->
 
 /// `caseboard incidents <case> --json`: runs correlation with `settings` first (adding only
 /// new groups; nothing is written when there are none), then lists every incident, imported
-/// and derived, with `reason` and alert ids.
+/// and derived, with `reason` and alert ids: `{"incidents": [...]}` (the shape of the CLI's
+/// `incidents --json`).
 pub fn cmd_incidents(
     store: &mut SqliteStore,
     settings: Option<&CorrelationSettings>,
@@ -66,7 +67,7 @@ pub fn cmd_incidents(
     if let Some(s) = settings {
         correlate(store, s)?;
     }
-    to_json(&store.incidents()?)
+    Ok(json!({"incidents": to_json(&store.incidents()?)?}))
 }
 
 /// `caseboard incident <case> add|remove <incident> <alert> --json`.

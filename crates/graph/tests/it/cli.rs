@@ -34,7 +34,7 @@ fn json_contracts() {
     let v = cmd_path(&s, sc.file, sc.web01, Some(4), &["nope".to_string()]).unwrap();
     assert_eq!(v, serde_json::json!({"nodes": [], "edges": []}));
     let v = cmd_incidents(&mut s, Some(&CorrelationSettings::default())).unwrap();
-    let derived: Vec<_> = v
+    let derived: Vec<_> = v["incidents"]
         .as_array()
         .unwrap()
         .iter()

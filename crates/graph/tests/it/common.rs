@@ -336,3 +336,29 @@ pub fn all_nodes(store: &SqliteStore) -> Vec<NodeId> {
     }
     v
 }
+
+/// Replace entity and event numbers (which depend on what other importers create) by `#`.
+pub fn normalise_ids(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(|c| c == 'e') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let pre = ["entity:", "event:"]
+            .into_iter()
+            .find(|p| rest.starts_with(p));
+        match pre {
+            Some(p) if rest[p.len()..].starts_with(|c: char| c.is_ascii_digit()) => {
+                out.push_str(p);
+                out.push('#');
+                rest = rest[p.len()..].trim_start_matches(|c: char| c.is_ascii_digit());
+            }
+            _ => {
+                out.push('e');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}

@@ -162,19 +162,21 @@ fn real_fixture_groups_share_their_reason() {
     }
     check_snapshot(
         "fixture_correlation",
-        &d.iter()
-            .map(|d| {
-                format!(
-                    "{} [{}]: {}\n",
-                    d.rule,
-                    d.alerts
-                        .iter()
-                        .map(|a| a.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    d.reason
-                )
-            })
-            .collect::<String>(),
+        &normalise_ids(
+            &d.iter()
+                .map(|d| {
+                    format!(
+                        "{} [{}]: {}\n",
+                        d.rule,
+                        d.alerts
+                            .iter()
+                            .map(|a| a.to_string())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        d.reason
+                    )
+                })
+                .collect::<String>(),
+        ),
     );
 }

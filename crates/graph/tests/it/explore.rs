@@ -34,21 +34,31 @@ fn walk_all(store: &SqliteStore) -> usize {
                     e.id
                 );
             }
-            // page by 2
-            let mut seen = std::collections::BTreeSet::new();
-            let mut off = 0;
-            loop {
-                let p = expand(store, node, &q.id, 2, off).unwrap();
-                assert_eq!(p.total, q.count);
-                for n in &p.nodes {
-                    assert!(seen.insert(n.id), "{node} {}: {} twice", q.id, n.id);
+            // page by 2 through small answers; for large ones check the last page
+            if q.count <= 40 {
+                let mut seen = std::collections::BTreeSet::new();
+                let mut off = 0;
+                loop {
+                    let p = expand(store, node, &q.id, 2, off).unwrap();
+                    assert_eq!(p.total, q.count);
+                    for n in &p.nodes {
+                        assert!(seen.insert(n.id), "{node} {}: {} twice", q.id, n.id);
+                    }
+                    off += 2;
+                    if p.more == 0 {
+                        break;
+                    }
                 }
-                off += 2;
-                if p.more == 0 {
-                    break;
-                }
+                assert_eq!(seen.len() as u64, q.count, "{node} {}", q.id);
+            } else {
+                let last = expand(store, node, &q.id, 50, q.count as usize - 1).unwrap();
+                assert_eq!(
+                    (last.nodes.len(), last.total, last.more),
+                    (1, q.count, 0),
+                    "{node} {}",
+                    q.id
+                );
             }
-            assert_eq!(seen.len() as u64, q.count, "{node} {}", q.id);
             checked += 1;
         }
     }
@@ -169,7 +179,7 @@ fn real_fixture_snapshot() {
     for q in queries(&s, first).unwrap() {
         g.expand(&s, first, &q.id, 8, 0).unwrap();
     }
-    check_snapshot("fixture_first_alert", &g.render());
+    check_snapshot("fixture_first_alert", &normalise_ids(&g.render()));
 }
 
 #[test]
