@@ -341,7 +341,7 @@ pub fn all_nodes(store: &SqliteStore) -> Vec<NodeId> {
 pub fn normalise_ids(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    while let Some(i) = rest.find(|c| c == 'e') {
+    while let Some(i) = rest.find('e') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
         let pre = ["entity:", "event:"]
