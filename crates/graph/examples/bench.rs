@@ -337,6 +337,25 @@ fn main() {
             cb_graph::expand(&store, node, &q.id, 50, 0).expect("expand");
             tx.push(t.elapsed());
         }
+        if what == "alerts+entities" {
+            let mut tp = vec![];
+            let mut found = 0;
+            for _ in 0..a.samples.min(50) {
+                let (from, to) = (pool[rng.below(pool.len())], pool[rng.below(pool.len())]);
+                let t = Instant::now();
+                let p = cb_graph::path(&store, from, to, 4, None).expect("path");
+                tp.push(t.elapsed());
+                found += usize::from(!p.nodes.is_empty());
+            }
+            println!(
+                "{:>16} ({} random pairs, depth 4, {found} found): p50 {:.1} ms p95 {:.1} ms max {:.1} ms",
+                "path",
+                tp.len(),
+                pct(&mut tp, 0.5),
+                pct(&mut tp, 0.95),
+                pct(&mut tp, 1.0)
+            );
+        }
         println!(
             "{what:>16} ({} random): queries with counts p50 {:.2} ms p95 {:.2} ms max {:.2} ms | expand (largest query) limit 50 p50 {:.2} ms p95 {:.2} ms max {:.2} ms",
             a.samples,

@@ -5,7 +5,7 @@
 use crate::{explore, CaseGraph, EdgeView, Expansion, Result};
 use cb_domain::NodeId;
 use cb_store::SqliteStore;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 /// Stop a search that has visited this many nodes without reaching the target.
 const MAX_VISITED: usize = 200_000;
@@ -20,7 +20,7 @@ fn neighbours(
     let mut out = vec![];
     let keep = |k: &str| kinds.is_none_or(|ks| ks.iter().any(|x| x == k));
     let mut stmt = c.prepare_cached(
-        "SELECT src, dst, kind FROM relations WHERE src = ?1 OR dst = ?1 ORDER BY id",
+        "SELECT src, dst, kind FROM relations WHERE src = ?1 UNION ALL SELECT src, dst, kind FROM relations WHERE dst = ?1",
     )?;
     let rows = stmt.query_map([n.to_string()], |r| {
         Ok((
@@ -66,9 +66,15 @@ fn neighbours(
     Ok(out)
 }
 
+type Visited = HashMap<NodeId, (usize, Option<(NodeId, EdgeView)>)>;
+
 /// The shortest path from `from` to `to` over at most `max_depth` edges, following edges in
 /// either direction, only of `kinds` when given. Nodes come in path order; empty when there
 /// is none within the depth.
+///
+/// Bidirectional breadth-first search: each round expands one whole level of the smaller
+/// frontier, and among the meetings found in that level the shortest (then the first found)
+/// wins, so the answer is a shortest path and does not depend on timing.
 pub fn path(
     store: &SqliteStore,
     from: NodeId,
@@ -88,41 +94,65 @@ pub fn path(
             edges: vec![],
         });
     }
-    let mut parent: HashMap<NodeId, (NodeId, EdgeView)> = HashMap::new();
-    let mut depth: HashMap<NodeId, usize> = HashMap::from([(from, 0)]);
-    let mut queue = VecDeque::from([from]);
-    let mut found = false;
-    'bfs: while let Some(n) = queue.pop_front() {
-        let d = depth[&n];
-        if d >= max_depth || depth.len() > MAX_VISITED {
-            continue;
+    let mut fwd: Visited = HashMap::from([(from, (0, None))]);
+    let mut bwd: Visited = HashMap::from([(to, (0, None))]);
+    let (mut ff, mut bf) = (vec![from], vec![to]);
+    let (mut df, mut db) = (0usize, 0usize);
+    let mut meet: Option<(usize, NodeId)> = None;
+    while df + db < max_depth
+        && !ff.is_empty()
+        && !bf.is_empty()
+        && fwd.len() + bwd.len() < MAX_VISITED
+    {
+        let forward = ff.len() <= bf.len();
+        let (frontier, mine, other, depth) = if forward {
+            (&mut ff, &mut fwd, &bwd, &mut df)
+        } else {
+            (&mut bf, &mut bwd, &fwd, &mut db)
+        };
+        let mut next = vec![];
+        for n in std::mem::take(frontier) {
+            for (m, e) in neighbours(store, n, kinds)? {
+                if mine.contains_key(&m) {
+                    continue;
+                }
+                mine.insert(m, (*depth + 1, Some((n, e))));
+                if let Some((dm, _)) = other.get(&m) {
+                    let len = *depth + 1 + dm;
+                    if meet.is_none_or(|(best, _)| len < best) {
+                        meet = Some((len, m));
+                    }
+                }
+                next.push(m);
+            }
         }
-        for (m, e) in neighbours(store, n, kinds)? {
-            if depth.contains_key(&m) {
-                continue;
-            }
-            depth.insert(m, d + 1);
-            parent.insert(m, (n, e));
-            if m == to {
-                found = true;
-                break 'bfs;
-            }
-            queue.push_back(m);
+        *frontier = next;
+        *depth += 1;
+        if meet.is_some() {
+            break;
         }
     }
-    if !found {
+    let Some((_, m)) = meet else {
         return Ok(Expansion::default());
-    }
-    let mut ids = vec![to];
+    };
+    // from … m
+    let mut ids = vec![m];
     let mut edges = vec![];
-    let mut cur = to;
-    while let Some((p, e)) = parent.get(&cur) {
+    let mut cur = m;
+    while let Some((_, Some((p, e)))) = fwd.get(&cur) {
         edges.push(e.clone());
         ids.push(*p);
         cur = *p;
     }
     ids.reverse();
     edges.reverse();
+    // m … to
+    let mut cur = m;
+    while let Some((_, Some((p, e)))) = bwd.get(&cur) {
+        edges.push(e.clone());
+        ids.push(*p);
+        cur = *p;
+    }
     let mut nodes = vec![];
     for id in ids {
         graph.load(store, id)?;
