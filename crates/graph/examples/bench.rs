@@ -367,4 +367,15 @@ fn main() {
             pct(&mut tx, 1.0)
         );
     }
+    let t = Instant::now();
+    let d = cb_graph::correlate(&mut store, &cb_graph::CorrelationSettings::default())
+        .expect("correlate");
+    println!(
+        "{:>16} ({} alerts): {} derived incidents ({} new) in {:.0} ms",
+        "correlate",
+        alerts.len(),
+        d.len(),
+        d.iter().filter(|x| x.created).count(),
+        t.elapsed().as_secs_f64() * 1000.0
+    );
 }
