@@ -456,13 +456,12 @@ impl Builder {
             }
             let m = self.p(phrase(value, prefix));
             return Ok(format!(
-                "WITH ents(id) AS (SELECT n.id FROM search_fts CROSS JOIN entities n ON n.id = search_fts.rowid / 4
-                                   WHERE search_fts MATCH {m} AND search_fts.rowid % 4 = 2 AND n.kind IN ({kinds}))
+                "WITH ents(id) AS (SELECT n.id FROM entity_fts CROSS JOIN entities n ON n.id = entity_fts.rowid
+                                   WHERE entity_fts MATCH {m} AND n.kind IN ({kinds}))
                  SELECT id * 4 + 2 AS d FROM ents
                  UNION SELECT CAST(substr(r.src, 7) AS INTEGER) * 4 + (r.src LIKE 'alert:%') AS d
                        FROM ents CROSS JOIN relations r ON r.dst = 'entity:' || ents.id
-                       WHERE r.src LIKE 'event:%' OR r.src LIKE 'alert:%'"
-            ));
+                       WHERE r.src LIKE 'event:%' OR r.src LIKE 'alert:%'"));
         }
         let like = |v: &str| -> String {
             let esc = v
@@ -476,20 +475,28 @@ impl Builder {
             }
         };
         match lname.as_str() {
-            "eventid" | "event_id" => Ok(match op {
-                Op::Is => {
-                    let p = self.p(like(value));
-                    format!("SELECT id * 4 AS d FROM events WHERE event_id LIKE {p} ESCAPE '\\'")
-                }
-                _ => {
-                    let n: i64 = value.parse().map_err(|_| syntax("a number"))?;
-                    let p = self.p(n);
-                    format!(
-                        "SELECT id * 4 AS d FROM events WHERE CAST(event_id AS INTEGER) {} {p}",
-                        op.sql()
-                    )
-                }
-            }),
+            "eventid" | "event_id" => {
+                Ok(match op {
+                    // `=` and a range keep to the events_event_id index
+                    Op::Is if prefix => {
+                        let lo = self.p(value.to_string());
+                        let hi = self.p(format!("{value}\u{10FFFF}"));
+                        format!("SELECT id * 4 AS d FROM events WHERE event_id >= {lo} AND event_id < {hi}")
+                    }
+                    Op::Is => {
+                        let p = self.p(value.to_string());
+                        format!("SELECT id * 4 AS d FROM events WHERE event_id = {p}")
+                    }
+                    _ => {
+                        let n: i64 = value.parse().map_err(|_| syntax("a number"))?;
+                        let p = self.p(n);
+                        format!(
+                            "SELECT id * 4 AS d FROM events WHERE CAST(event_id AS INTEGER) {} {p}",
+                            op.sql()
+                        )
+                    }
+                })
+            }
             "severity" => {
                 let s = Severity::parse(value)
                     .ok_or_else(|| syntax("a severity: informational, low, medium or high"))?;
@@ -515,8 +522,13 @@ impl Builder {
                     return Err(syntax("':' (sources are not ordered)"));
                 }
                 let p = self.p(like(value));
+                // the distinct sources by a skip-scan of events_source, matched
+                // case-insensitively, then an indexed IN
                 Ok(format!(
-                    "SELECT id * 4 AS d FROM events WHERE source LIKE {p} ESCAPE '\\'
+                    "SELECT id * 4 AS d FROM events WHERE source IN (
+                       WITH RECURSIVE s(v) AS (SELECT min(source) FROM events
+                                               UNION ALL SELECT (SELECT min(source) FROM events WHERE source > s.v) FROM s WHERE s.v IS NOT NULL)
+                       SELECT v FROM s WHERE v LIKE {p} ESCAPE '\\')
                      UNION ALL SELECT id * 4 + 1 FROM alerts WHERE '{ALERT_SOURCE}' LIKE {p} ESCAPE '\\'
                      UNION ALL SELECT id * 4 + 2 FROM entities WHERE '{ENTITY_SOURCE}' LIKE {p} ESCAPE '\\'"
                 ))

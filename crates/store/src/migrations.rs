@@ -158,42 +158,50 @@ CREATE TABLE investigation_ops (
 CREATE INDEX alerts_type ON alerts(alert_type);
 "#,
     // 3: full-text search over events, alerts and entities — owned by crates/search.
-    // One contentless FTS5 table; rowid = id * 4 + (0 event | 1 alert | 2 entity). `body`
-    // holds "name value" pairs of the original fields (json_tree leaves), so `field:value`
-    // is an FTS phrase "name value". Filled by triggers: the import code needs no change.
+    // `search_fts`: one contentless FTS5 table, rowid = id * 4 + (0 event | 1 alert | 2 entity);
+    // `body` is the original fields' JSON text, whose tokens keep each name next to its value,
+    // so `field:value` is the FTS phrase "name value". `entity_fts` (rowid = entity id) is the
+    // small index behind `host:`/`user:`/`ip:`… so those never scan event postings.
+    // Filled by triggers: the import code needs no change.
     r#"
 CREATE VIRTUAL TABLE search_fts USING fts5(summary, body, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE entity_fts USING fts5(summary, body, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
 CREATE INDEX events_event_id ON events(event_id);
 CREATE TRIGGER search_events_ai AFTER INSERT ON events BEGIN
-  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4, new.summary, new.source || ' ' || new.channel || ' ' || ifnull(new.event_id, '') || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(new.fields) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), ''));
+  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4, new.summary, new.source || ' ' || new.channel || ' ' || ifnull(new.event_id, '') || ' ' || new.fields);
 END;
 CREATE TRIGGER search_events_ad AFTER DELETE ON events BEGIN
   DELETE FROM search_fts WHERE rowid = old.id * 4;
 END;
 CREATE TRIGGER search_alerts_ai AFTER INSERT ON alerts BEGIN
-  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 1, new.name, 'SecurityAlert ' || new.alert_type || ' ' || CASE new.severity WHEN 3 THEN 'High' WHEN 2 THEN 'Medium' WHEN 1 THEN 'Low' WHEN 0 THEN 'Informational' ELSE '' END || ' ' || new.status || ' ' || new.provider || ' ' || new.product || ' ' || new.vendor || ' ' || new.compromised_entity || ' ' || new.resource_id || ' ' || new.description || ' ' || new.tactics || ' ' || new.techniques || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(new.extended) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), ''));
+  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 1, new.name, 'SecurityAlert ' || new.alert_type || ' ' || CASE new.severity WHEN 3 THEN 'High' WHEN 2 THEN 'Medium' WHEN 1 THEN 'Low' WHEN 0 THEN 'Informational' ELSE '' END || ' ' || new.status || ' ' || new.provider || ' ' || new.product || ' ' || new.vendor || ' ' || new.compromised_entity || ' ' || new.resource_id || ' ' || new.description || ' ' || new.tactics || ' ' || new.techniques || ' ' || new.extended);
 END;
 CREATE TRIGGER search_alerts_au AFTER UPDATE ON alerts BEGIN
   DELETE FROM search_fts WHERE rowid = old.id * 4 + 1;
-  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 1, new.name, 'SecurityAlert ' || new.alert_type || ' ' || CASE new.severity WHEN 3 THEN 'High' WHEN 2 THEN 'Medium' WHEN 1 THEN 'Low' WHEN 0 THEN 'Informational' ELSE '' END || ' ' || new.status || ' ' || new.provider || ' ' || new.product || ' ' || new.vendor || ' ' || new.compromised_entity || ' ' || new.resource_id || ' ' || new.description || ' ' || new.tactics || ' ' || new.techniques || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(new.extended) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), ''));
+  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 1, new.name, 'SecurityAlert ' || new.alert_type || ' ' || CASE new.severity WHEN 3 THEN 'High' WHEN 2 THEN 'Medium' WHEN 1 THEN 'Low' WHEN 0 THEN 'Informational' ELSE '' END || ' ' || new.status || ' ' || new.provider || ' ' || new.product || ' ' || new.vendor || ' ' || new.compromised_entity || ' ' || new.resource_id || ' ' || new.description || ' ' || new.tactics || ' ' || new.techniques || ' ' || new.extended);
 END;
 CREATE TRIGGER search_alerts_ad AFTER DELETE ON alerts BEGIN
   DELETE FROM search_fts WHERE rowid = old.id * 4 + 1;
 END;
 CREATE TRIGGER search_entities_ai AFTER INSERT ON entities BEGIN
-  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 2, new.label, new.kind || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(new.props) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), ''));
+  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 2, new.label, new.kind || ' ' || new.props);
+  INSERT INTO entity_fts(rowid, summary, body) VALUES (new.id, new.label, new.kind || ' ' || new.props);
 END;
 CREATE TRIGGER search_entities_au AFTER UPDATE OF label, props, kind ON entities BEGIN
   DELETE FROM search_fts WHERE rowid = old.id * 4 + 2;
-  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 2, new.label, new.kind || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(new.props) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), ''));
+  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 2, new.label, new.kind || ' ' || new.props);
+  DELETE FROM entity_fts WHERE rowid = old.id;
+  INSERT INTO entity_fts(rowid, summary, body) VALUES (new.id, new.label, new.kind || ' ' || new.props);
 END;
 CREATE TRIGGER search_entities_ad AFTER DELETE ON entities BEGIN
   DELETE FROM search_fts WHERE rowid = old.id * 4 + 2;
+  DELETE FROM entity_fts WHERE rowid = old.id;
 END;
 -- cases created before this migration: index what they hold
-INSERT INTO search_fts(rowid, summary, body) SELECT e.id * 4, e.summary, e.source || ' ' || e.channel || ' ' || ifnull(e.event_id, '') || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(e.fields) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), '') FROM events AS e;
-INSERT INTO search_fts(rowid, summary, body) SELECT a.id * 4 + 1, a.name, 'SecurityAlert ' || a.alert_type || ' ' || CASE a.severity WHEN 3 THEN 'High' WHEN 2 THEN 'Medium' WHEN 1 THEN 'Low' WHEN 0 THEN 'Informational' ELSE '' END || ' ' || a.status || ' ' || a.provider || ' ' || a.product || ' ' || a.vendor || ' ' || a.compromised_entity || ' ' || a.resource_id || ' ' || a.description || ' ' || a.tactics || ' ' || a.techniques || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(a.extended) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), '') FROM alerts AS a;
-INSERT INTO search_fts(rowid, summary, body) SELECT n.id * 4 + 2, n.label, n.kind || ' ' || ifnull((SELECT group_concat(CASE WHEN typeof(j.key) = 'text' THEN j.key || ' ' || j.atom ELSE j.atom END, ' ') FROM json_tree(n.props) AS j WHERE j.atom IS NOT NULL AND j.atom <> ''), '') FROM entities AS n;
+INSERT INTO search_fts(rowid, summary, body) SELECT e.id * 4, e.summary, e.source || ' ' || e.channel || ' ' || ifnull(e.event_id, '') || ' ' || e.fields FROM events AS e;
+INSERT INTO search_fts(rowid, summary, body) SELECT a.id * 4 + 1, a.name, 'SecurityAlert ' || a.alert_type || ' ' || CASE a.severity WHEN 3 THEN 'High' WHEN 2 THEN 'Medium' WHEN 1 THEN 'Low' WHEN 0 THEN 'Informational' ELSE '' END || ' ' || a.status || ' ' || a.provider || ' ' || a.product || ' ' || a.vendor || ' ' || a.compromised_entity || ' ' || a.resource_id || ' ' || a.description || ' ' || a.tactics || ' ' || a.techniques || ' ' || a.extended FROM alerts AS a;
+INSERT INTO search_fts(rowid, summary, body) SELECT n.id * 4 + 2, n.label, n.kind || ' ' || n.props FROM entities AS n;
+INSERT INTO entity_fts(rowid, summary, body) SELECT n.id, n.label, n.kind || ' ' || n.props FROM entities AS n;
 "#,
     // 4: triage — severity override, notes, tags, entities marked as related
     crate::triage::SCHEMA,
