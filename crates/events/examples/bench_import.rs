@@ -98,7 +98,7 @@ fn main() {
     let _ = std::fs::remove_file(&case);
     let mut store = SqliteStore::open_or_create(&case, Actor("bench".into())).expect("case");
     let settings = Settings::default();
-    let mut run = |store: &mut SqliteStore, p: &Path, f: EventFormat| -> (u64, u64) {
+    let run = |store: &mut SqliteStore, p: &Path, f: EventFormat| -> (u64, u64) {
         let meta = SourceMeta {
             path: p.display().to_string(),
             sha256: p.display().to_string(),

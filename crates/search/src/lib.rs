@@ -126,44 +126,73 @@ pub fn search(
     let docs = format!(
         "WITH hits(d) AS ({hits}),
          docs AS (
-           SELECT h.d AS d, e.time AS time, e.source AS source, e.summary AS summary FROM hits h CROSS JOIN events e ON e.id = h.d / 4 WHERE h.d % 4 = 0
-           UNION ALL SELECT h.d, a.start_time, '{ALERT_SOURCE}', a.name FROM hits h CROSS JOIN alerts a ON a.id = h.d / 4 WHERE h.d % 4 = 1
-           UNION ALL SELECT h.d, NULL, '{ENTITY_SOURCE}', n.kind || ': ' || n.label FROM hits h CROSS JOIN entities n ON n.id = h.d / 4 WHERE h.d % 4 = 2)"
+           SELECT h.d AS d, e.time AS time, e.source AS source FROM hits h CROSS JOIN events e ON e.id = h.d / 4 WHERE h.d % 4 = 0
+           UNION ALL SELECT h.d, a.start_time, '{ALERT_SOURCE}' FROM hits h CROSS JOIN alerts a ON a.id = h.d / 4 WHERE h.d % 4 = 1
+           UNION ALL SELECT h.d, NULL, '{ENTITY_SOURCE}' FROM hits h CROSS JOIN entities n ON n.id = h.d / 4 WHERE h.d % 4 = 2)"
     );
     let conn = store.conn();
-    let mut by_source = BTreeMap::new();
+    // One pass over the hits: counts per source and the page's top (offset + limit) by time,
+    // without sorting the whole answer and without a second evaluation of the query.
+    let desc = opts.newest_first;
+    let keep = opts.offset.saturating_add(opts.limit.min(10_000));
+    type Key = (bool, Option<String>, i64);
+    let order = |a: &Key, b: &Key| {
+        a.0.cmp(&b.0).then_with(|| {
+            if desc {
+                b.1.cmp(&a.1).then(b.2.cmp(&a.2))
+            } else {
+                a.1.cmp(&b.1).then(a.2.cmp(&b.2))
+            }
+        })
+    };
+    let mut by_source: BTreeMap<String, u64> = BTreeMap::new();
+    let mut top: Vec<Key> = Vec::new();
     {
         let mut st = conn.prepare(&format!(
-            "{docs} SELECT source, count(*) FROM docs WHERE {filter} GROUP BY source"
+            "{docs} SELECT d, time, source FROM docs WHERE {filter}"
         ))?;
-        let rows = st.query_map(rusqlite::params_from_iter(b.params.iter()), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        for r in rows {
-            let (s, n) = r?;
-            by_source.insert(s, n as u64);
+        let mut rows = st.query(rusqlite::params_from_iter(b.params.iter()))?;
+        while let Some(r) = rows.next()? {
+            let src = r.get_ref(2)?.as_str().unwrap_or("");
+            match by_source.get_mut(src) {
+                Some(n) => *n += 1,
+                None => {
+                    by_source.insert(src.to_string(), 1);
+                }
+            }
+            if keep == 0 {
+                continue;
+            }
+            let time: Option<String> = r.get(1)?;
+            top.push((time.is_none(), time, r.get(0)?));
+            if top.len() >= 2 * keep.max(64) {
+                top.sort_by(order);
+                top.truncate(keep);
+            }
         }
     }
+    top.sort_by(order);
+    top.truncate(keep);
     let total = by_source.values().sum();
-    let dir = if opts.newest_first { "DESC" } else { "ASC" };
-    let mut params = b.params.clone();
-    params.push(SqlValue::Integer(opts.limit.min(10_000) as i64));
-    params.push(SqlValue::Integer(opts.offset as i64));
-    let n = b.params.len();
-    let sql = format!("{docs} SELECT d, time, source, summary FROM docs WHERE {filter} ORDER BY time IS NULL, time {dir}, d {dir} LIMIT ?{} OFFSET ?{}", n + 1, n + 2);
-    let mut st = conn.prepare(&sql)?;
-    let page: Vec<(i64, Option<String>, String, String)> = st
-        .query_map(rusqlite::params_from_iter(params.iter()), |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    let mut hits = Vec::with_capacity(page.len());
-    for (d, time, source, summary) in page {
-        let id = match d % 4 {
-            0 => NodeId::Event(d / 4),
-            1 => NodeId::Alert(d / 4),
-            _ => NodeId::Entity(d / 4),
+    let mut hits = Vec::new();
+    for (_, time, d) in top.into_iter().skip(opts.offset) {
+        let (id, sql) = match d % 4 {
+            0 => (
+                NodeId::Event(d / 4),
+                "SELECT source, summary FROM events WHERE id = ?1",
+            ),
+            1 => (
+                NodeId::Alert(d / 4),
+                "SELECT 'SecurityAlert', name FROM alerts WHERE id = ?1",
+            ),
+            _ => (
+                NodeId::Entity(d / 4),
+                "SELECT 'Entity', kind || ': ' || label FROM entities WHERE id = ?1",
+            ),
         };
+        let (source, summary): (String, String) = conn
+            .prepare_cached(sql)?
+            .query_row([d / 4], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let entities = entities_of(store, id)?;
         hits.push(Hit {
             id,
@@ -364,8 +393,8 @@ impl Builder {
                 // FTS-able children become one MATCH; the rest are intersected / excepted
                 let mut fts_pos = vec![];
                 let mut fts_neg = vec![];
-                let mut other_pos = vec![];
-                let mut other_neg = vec![];
+                let mut other_pos: Vec<&Node> = vec![];
+                let mut other_neg: Vec<&Node> = vec![];
                 for c in children.iter().filter(|c| !is_void(c)) {
                     match c {
                         Node::Not(x) => match Self::fts(x) {
@@ -385,7 +414,31 @@ impl Builder {
                     for n in fts_neg.drain(..) {
                         e = format!("({e} NOT ({n}))");
                     }
-                    pos.push(self.match_sql(e));
+                    // filters (source:, eventid:, time>…) are checked on each FTS hit
+                    // instead of intersecting with their (possibly huge) sets
+                    let mut conds = vec![];
+                    let mut rest_pos = vec![];
+                    for c in other_pos {
+                        match self.pred(c)? {
+                            Some(p) => conds.push(format!("coalesce({p}, 0)")),
+                            None => rest_pos.push(c),
+                        }
+                    }
+                    let mut rest_neg = vec![];
+                    for c in other_neg {
+                        match self.pred(c)? {
+                            Some(p) => conds.push(format!("NOT coalesce({p}, 0)")),
+                            None => rest_neg.push(c),
+                        }
+                    }
+                    other_pos = rest_pos;
+                    other_neg = rest_neg;
+                    let m = self.match_sql(e);
+                    if conds.is_empty() {
+                        pos.push(m);
+                    } else {
+                        pos.push(format!("SELECT d FROM ({m}) WHERE {}", conds.join(" AND ")));
+                    }
                 }
                 for n in fts_neg {
                     neg.push(self.match_sql(n));
@@ -429,6 +482,80 @@ impl Builder {
                     .join(" UNION ")
             }
         })
+    }
+
+    /// A per-document condition on `d` for the filter-like field terms, or `None`.
+    fn pred(&mut self, node: &Node) -> Result<Option<String>, SearchError> {
+        let Node::Field {
+            name,
+            op,
+            value,
+            prefix,
+            pos,
+        } = node
+        else {
+            return Ok(None);
+        };
+        let lname = name.to_ascii_lowercase();
+        let syntax = |expected: &str| SearchError::Syntax {
+            position: *pos,
+            expected: expected.to_string(),
+        };
+        let ev = |col: &str| format!("(SELECT {col} FROM events WHERE id = d / 4)");
+        Ok(Some(match (lname.as_str(), op) {
+            ("source", Op::Is) => {
+                let esc = value
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                let p = self.p(if *prefix { format!("{esc}%") } else { esc });
+                format!(
+                    "((CASE d % 4 WHEN 0 THEN {} WHEN 1 THEN '{ALERT_SOURCE}' ELSE '{ENTITY_SOURCE}' END) LIKE {p} ESCAPE '\\')",
+                    ev("source")
+                )
+            }
+            ("eventid" | "event_id", Op::Is) if *prefix => {
+                let lo = self.p(value.to_string());
+                let hi = self.p(format!("{value}\u{10FFFF}"));
+                format!(
+                    "(d % 4 = 0 AND {e} >= {lo} AND {e} < {hi})",
+                    e = ev("event_id")
+                )
+            }
+            ("eventid" | "event_id", Op::Is) => {
+                let p = self.p(value.to_string());
+                format!("(d % 4 = 0 AND {} = {p})", ev("event_id"))
+            }
+            ("eventid" | "event_id", _) => {
+                let n: i64 = value.parse().map_err(|_| syntax("a number"))?;
+                let p = self.p(n);
+                format!(
+                    "(d % 4 = 0 AND CAST({} AS INTEGER) {} {p})",
+                    ev("event_id"),
+                    op.sql()
+                )
+            }
+            ("time", _) => {
+                let t = norm_time(value)
+                    .ok_or_else(|| syntax("a time such as 2019-02-12 or 2019-02-12T04:56:34Z"))?;
+                let p = self.p(t);
+                let o = if *op == Op::Is { "=" } else { op.sql() };
+                format!("((CASE d % 4 WHEN 0 THEN {} WHEN 1 THEN (SELECT start_time FROM alerts WHERE id = d / 4) END) {o} {p})", ev("time"))
+            }
+            (n, o) if *o != Op::Is && !is_normalised(n) => {
+                let path = self.p(format!("$.\"{name}\""));
+                let v = match value.parse::<f64>() {
+                    Ok(f) => self.p(f),
+                    Err(_) => self.p(value.to_string()),
+                };
+                format!(
+                    "(d % 4 = 0 AND json_extract({}, {path}) {} {v})",
+                    ev("fields"),
+                    o.sql()
+                )
+            }
+            _ => return Ok(None),
+        }))
     }
 
     fn field(

@@ -257,6 +257,48 @@ fn boolean_operators_and_parentheses() {
             .total
             - total(&s, "(conhost OR svchost) eventid:4624")
     );
+    // filters combined with text are checked per text hit: same answers as the set forms
+    let only = |q: &str, src: &str| {
+        search(
+            &s,
+            q,
+            &SearchOptions {
+                sources: vec![src.into()],
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .total
+    };
+    assert_eq!(
+        total(&s, "conhost source:SecurityEvent"),
+        only("conhost", "SecurityEvent")
+    );
+    assert_eq!(
+        total(&s, "conhost source:Security*"),
+        only("conhost", "SecurityEvent")
+    );
+    assert_eq!(
+        total(&s, "conhost -source:SecurityEvent"),
+        total(&s, "conhost") - only("conhost", "SecurityEvent")
+    );
+    assert_eq!(
+        total(&s, "logon eventid:4624"),
+        total(&s, "(logon) AND (eventid:4624 OR eventid:4624)")
+    );
+    assert_eq!(
+        total(&s, "logon eventid:46*"),
+        total(&s, "logon AND (eventid:4624 OR eventid:4688)")
+    );
+    assert_eq!(
+        total(&s, "logon LogonType>=3"),
+        n(&s, "SELECT count(*) FROM events WHERE summary LIKE '%logon%' AND json_extract(fields, '$.LogonType') >= 3")
+    );
+    assert_eq!(
+        total(&s, "logon time>=2019-02-12 time<2019-02-13"),
+        n(&s, "SELECT count(*) FROM events WHERE summary LIKE '%logon%' AND time >= '2019-02-12' AND time < '2019-02-13'")
+            + n(&s, "SELECT count(*) FROM alerts WHERE name LIKE '%logon%' AND start_time >= '2019-02-12' AND start_time < '2019-02-13'")
+    );
     // lower-case and/or/not are words, not operators
     assert_eq!(total(&s, "conhost and"), 0);
 }
