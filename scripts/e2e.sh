@@ -2,7 +2,7 @@
 # End-to-end tests of the real window: builds the UI, the app (debug, ui/dist embedded) and the
 # CLI, then runs the WebdriverIO suite (e2e/test/*.test.mjs) under Xvfb through tauri-driver +
 # WebKitWebDriver. Screenshots go to logs/screenshots/ (paths printed at the end).
-# usage: scripts/e2e.sh [node --test args...]   env: E2E_SKIP_BUILD=1 to reuse the binaries
+# usage: scripts/e2e.sh [test files...]   env: E2E_SKIP_BUILD=1 to reuse the binaries
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci
@@ -16,8 +16,10 @@ command -v WebKitWebDriver >/dev/null || { echo "WebKitWebDriver missing: apt-ge
 mkdir -p logs/screenshots
 rm -f logs/screenshots/*.png
 status=0
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(e2e/test/app.test.mjs e2e/test/hostile.test.mjs)
 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
-  node --test --test-concurrency=1 --test-reporter=spec "${@:-e2e/test/app.test.mjs e2e/test/hostile.test.mjs}" 2>&1 | tee logs/e2e.log || status=$?
+  node --test --test-concurrency=1 --test-reporter=spec "${tests[@]}" 2>&1 | tee logs/e2e.log || status=$?
 echo "screenshots:"
 ls -1 "$PWD"/logs/screenshots/*.png 2>/dev/null | sed 's/^/  /' || echo "  (none)"
 exit $status

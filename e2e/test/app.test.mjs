@@ -21,7 +21,9 @@ before(async () => {
   } catch {
     cb(["import", casePath, path.join(root, "fixtures/msticpy/tests/testdata/localdata/alerts_list.jsonl")], false);
   }
-  expected = { stats: cb(["stats", casePath, "--json"]), alerts: cb(["alerts", casePath, "--json"]) };
+  // `incidents` first: it adds Caseboard's derived incidents, as the window's queue does
+  const incidents = cb(["incidents", casePath, "--json"]);
+  expected = { incidents, stats: cb(["stats", casePath, "--json"]), alerts: cb(["alerts", casePath, "--json"]) };
   driver = await startDriver({ CASEBOARD_CASE: casePath, CASEBOARD_CONFIG_DIR: path.join(dir, "config"), XDG_DATA_HOME: path.join(dir, "data") });
   browser = await driver.session();
 });
@@ -41,13 +43,21 @@ test("opens the demo case: the queue lists exactly the case's alerts", async () 
   assert.equal(n, expected.stats.alerts);
   assert.equal(n, alertsOf(expected.alerts).length);
   assert.equal((await browser.$$("#queue li.item")).length, n);
+  await (await browser.$("#show-incidents")).click();
+  assert.equal(Number(await (await browser.$("#queue-count")).getText()), expected.stats.incidents);
 });
 
-test("filter to High shows only the High alerts", async () => {
+test("filter to High shows only the High alerts and incidents", async () => {
+  await (await browser.$("#show-both")).click();
   await (await browser.$("#sev-High")).click();
-  const high = alertsOf(expected.alerts).filter((a) => a.severity === "High").length;
-  assert.ok(high > 0, "the demo has High alerts");
-  await waitFor(browser, async () => Number(await (await browser.$("#queue-count")).getText()) === high, "High count");
+  const incidents = expected.incidents;
+  const high =
+    alertsOf(expected.alerts).filter((a) => a.severity === "High").length +
+    (Array.isArray(incidents) ? incidents : (incidents.incidents ?? [])).filter((i) => i.severity === "High").length;
+  assert.ok(high > 0, "the demo has High alerts or incidents");
+  await waitFor(browser, async () => Number(await (await browser.$("#queue-count")).getText()) === high, "High count").catch(async (e) => {
+    throw new Error(`${e.message}: want ${high}, queue shows ${await (await browser.$("#queue-count")).getText()}`);
+  });
   const sev = await browser.execute(() => [...document.querySelectorAll("#queue li.item")].map((li) => li.dataset.severity));
   assert.equal(sev.length, high);
   assert.ok(sev.every((s) => s === "High"));
@@ -78,7 +88,6 @@ test("selecting an alert shows its remediation steps; keyboard moves the selecti
   await shot(browser, "02-alert-details");
 });
 
-let mapId;
 let beforeExpand;
 let added;
 
@@ -123,7 +132,6 @@ test("Investigate opens the map; a node's menu counts before expanding; expansio
   assert.ok(already >= 0 && already <= beforeExpand.length, `added ${added.length} of ${q.count} (cap ${CAP}), ${already} already on the map`);
   if (q.count > CAP) assert.equal(await (await browser.$("#more")).getText(), `${q.count - CAP} more`);
   assert.equal(await nodeCount(browser), after.length);
-  mapId = await browser.execute(() => document.querySelector("#breadcrumb")?.textContent ?? "");
 });
 
 test("undo removes exactly the added nodes; redo brings them back", async () => {
@@ -137,13 +145,18 @@ test("undo removes exactly the added nodes; redo brings them back", async () => 
 });
 
 test("expanding several nodes grows a map of 30+ nodes", async () => {
-  for (let round = 0; round < 6 && (await mapNodes(browser)).length < 30; round++) {
+  const tried = new Set();
+  for (let round = 0; round < 5 && (await mapNodes(browser)).length < 30; round++) {
     const nodes = await mapNodes(browser);
-    for (const n of nodes.filter((x) => x.startsWith("entity:")).slice(round, round + 3)) {
+    // alerts bring their entities, entities their alerts
+    const order = [...nodes.filter((x) => x.startsWith("alert:")), ...nodes.filter((x) => !x.startsWith("alert:"))].filter((x) => !tried.has(x));
+    for (const n of order.slice(0, 8)) {
+      tried.add(n);
       await clickNode(browser, n);
       await waitFor(browser, async () => (await browser.$$("#explore-menu button[data-query]")).length > 0, "menu").catch(() => {});
       const q = await browser.execute(() => {
-        const b = [...document.querySelectorAll("#explore-menu button[data-query]")].filter((x) => !x.disabled).sort((x, y) => Number(y.dataset.count) - Number(x.dataset.count))[0];
+        const bs = [...document.querySelectorAll("#explore-menu button[data-query]")].filter((x) => !x.disabled);
+        const b = bs.find((x) => x.dataset.query === "entities") ?? bs.sort((x, y) => Number(y.dataset.count) - Number(x.dataset.count))[0];
         return b ? b.dataset.query : null;
       });
       if (!q) continue;
@@ -187,8 +200,7 @@ test("restart: the app reopens the case and the map exactly as it was", async ()
   await waitFor(browser, async () => (await mapNodes(browser)).length > 0, "restored map", 20000);
   await browser.pause(300);
   assert.deepEqual(await mapNodes(browser), nodes);
-  assert.equal(await (await browser.$("#breadcrumb")).getText().then((t) => t.length > 0), true);
-  assert.ok(mapId.length > 0);
+  assert.ok((await (await browser.$("#breadcrumb")).getText()).length > 0);
 });
 
 test("dark theme renders", async () => {

@@ -168,6 +168,8 @@ pub async fn queue(state: State<'_, AppState>, sort: QueueSort) -> IpcResult<Que
         QueueSort::Time => AlertSort::Time,
     };
     state.with_store(|s| {
+        // like `caseboard incidents`: Caseboard's own grouping first (writes only new groups)
+        cb_graph::correlate(s, &cb_graph::CorrelationSettings::default())?;
         Ok(Queue {
             alerts: s.alerts(sort)?.into_iter().map(Into::into).collect(),
             incidents: s.incidents()?.into_iter().map(Into::into).collect(),

@@ -42,7 +42,13 @@ export function newGraph(): MapGraph {
   return new Graph<NodeAttrs, EdgeAttrs>({ type: "directed", multi: false, allowSelfLoops: false });
 }
 
-const RING = 70; // distance of new nodes from the node they came from
+const RING = 70;
+
+/** Canvas labels stay short; the property pane shows the whole text. */
+export function shortLabel(s: string, max = 32): string {
+  const one = s.replace(/\s+/g, " ").trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+} // distance of new nodes from the node they came from
 
 /**
  * Positions for `count` new nodes around `parent`: on rings of growing radius, on the side
@@ -88,7 +94,7 @@ export function syncGraph(g: MapGraph, state: MapState, anchor: string | null = 
   for (const n of state.nodes) {
     const v = n.view;
     const attrs: Omit<NodeAttrs, "x" | "y"> = {
-      label: v.label || v.id,
+      label: shortLabel(v.label || v.id),
       kind: v.kind,
       severity: v.severity,
       time: v.time,

@@ -44,9 +44,9 @@ export function edgeReducer(g: MapGraph, v: ViewState) {
     const out: Partial<EdgeAttrs> & { hidden?: boolean } = { ...a };
     const [s, t] = g.extremities(edge);
     if (g.getNodeAttribute(s, "hidden") || g.getNodeAttribute(t, "hidden") || v.folded.has(s) || v.folded.has(t)) out.hidden = true;
+    if (!focus || (s !== focus && t !== focus)) out.label = ""; // edge labels only around the focus
     if (focus && s !== focus && t !== focus) {
       out.color = v.dark ? "#1e293b" : "#f1f5f9";
-      out.label = "";
     } else if (focus) {
       out.color = v.dark ? "#e2e8f0" : "#334155";
       out.size = 2;
