@@ -25,9 +25,10 @@ after(async () => {
 async function assertInert() {
   const r = await browser.execute(() => ({
     pwned: window.__pwned ?? null,
+    csp: window.__cspViolations ?? ["no CSP listener"],
     imgs: document.querySelectorAll("#app img, #app script, #app iframe, #app svg[onload], #app a[href^='javascript']").length,
   }));
-  assert.deepEqual(r, { pwned: null, imgs: 0 });
+  assert.deepEqual(r, { pwned: null, csp: [], imgs: 0 });
 }
 
 test("payloads in the queue, details and map are literal text; nothing runs", async () => {

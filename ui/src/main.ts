@@ -1,6 +1,16 @@
 import "./app.css";
 import { mount } from "svelte";
 import App from "./App.svelte";
+import { api } from "./ipc";
+
+// Anything the CSP blocks is a bug (or an attack): say so where scripts and tests can see it.
+const violations: string[] = [];
+(window as unknown as { __cspViolations: string[] }).__cspViolations = violations;
+document.addEventListener("securitypolicyviolation", (e) => {
+  const line = `${e.violatedDirective} ${e.blockedURI}`;
+  violations.push(line);
+  void api.report(`csp-violation ${line}`);
+});
 
 const app = mount(App, { target: document.getElementById("app")! });
 export default app;
