@@ -55,7 +55,8 @@ fn zip_reader<R: Read + Seek>(
                 continue;
             }
         };
-        if m.is_dir() {
+        // macOS resource forks that zip tools add next to the real files
+        if m.is_dir() || m.name().starts_with("__MACOSX/") {
             continue;
         }
         let name = join(prefix, m.name());

@@ -21,6 +21,9 @@ pub fn detect(_path: &Path, head: &[u8]) -> Option<EventFormat> {
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
     let text = &text[start..];
+    if text.starts_with(b"#separator") {
+        return Some(EventFormat::Table(Table::Zeek, Layout::ZeekTsv));
+    }
     match text[0] {
         b'[' => {
             let first = Elements::top_level(text, 1 << 20).ok()?.next()?.ok()?;
@@ -151,6 +154,9 @@ pub(crate) fn table_of(o: &Map<String, Value>) -> Option<Table> {
             || has("ecs.version"))
     {
         return Some(Table::Ecs);
+    }
+    if has("CreatedProcessId") && has("InitiatingProcessId") {
+        return Some(Table::LogTable);
     }
     if has("TimeGenerated") || (has("Timestamp") && (has("DeviceName") || has("ActionType"))) {
         return Some(Table::LogTable);

@@ -37,6 +37,8 @@ pub enum Layout {
     JsonArray,
     /// CSV with a header row.
     Csv,
+    /// Zeek's own tab-separated logs (`#separator`, `#fields`, `#path` headers).
+    ZeekTsv,
 }
 
 /// Which kind of log a table holds; decides how records become events and entities.
@@ -105,6 +107,7 @@ macro_rules! table_names {
                 (Table::$v, Layout::JsonLines) => concat!($n, "-jsonl"),
                 (Table::$v, Layout::JsonArray) => concat!($n, "-json"),
                 (Table::$v, Layout::Csv) => concat!($n, "-csv"),
+                (Table::$v, Layout::ZeekTsv) => concat!($n, "-tsv"),
             )*
         }
     };

@@ -367,6 +367,7 @@ pub(crate) fn map(table: Table, rec: Map<String, Value>) -> Mapped {
             Table::SuricataEve => suricata(v),
             Table::Ocsf => ocsf(v),
             Table::Ecs => ecs(v),
+            Table::LogTable if v.s(&["CreatedProcessId"]).is_some() => mde_process(v),
             Table::LogTable => logtable(v),
         }
     };
@@ -1308,6 +1309,76 @@ fn ecs(v: View) -> Mapped {
 
 // ---------------------------------------------------------------------------------------------
 // Any other Sentinel / Defender table
+
+/// Defender for Endpoint process-creation reports (`CreatedProcess*` / `InitiatingProcess*`).
+fn mde_process(v: View) -> Mapped {
+    let mut m = Mapped::new("DeviceProcessEvents");
+    m.event.channel = "ProcessCreated".into();
+    m.event.event_id = v.s(&["ReportId", "ReportIndex"]);
+    m.event.time = time_of(
+        &v,
+        &[
+            "CreatedProcessCreationTime",
+            "ReportTime",
+            "ReportArrivalTimeUtc",
+            "Timestamp",
+        ],
+    );
+    let h = m.set_host(v.s(&["ComputerDnsName", "DeviceName"]));
+    let cmd = v.s(&["CreatedProcessCommandLine", "Process_CommandLine"]);
+    let p = m.ent(
+        process(
+            v.s(&["CreatedProcessId"]),
+            cmd.clone(),
+            v.s(&["CreatedProcessCreationTime"]),
+        ),
+        true,
+    );
+    let parent = m.ent(
+        process(
+            v.s(&["InitiatingProcessId"]),
+            v.s(&["InitiatingProcessCommandLine"]),
+            v.s(&["InitiatingProcessCreationTime"]),
+        ),
+        true,
+    );
+    let image = v
+        .s(&["CreatedProcessFilePath"])
+        .map(|d| match v.s(&["CreatedProcessName"]) {
+            Some(n) if !d.to_lowercase().ends_with(&n.to_lowercase()) => {
+                format!("{}\\{n}", d.trim_end_matches('\\'))
+            }
+            _ => d,
+        });
+    let f = m.ent(file(image.clone()), false);
+    for (alg, k) in [
+        ("SHA256", "CreatedProcessFileSha256"),
+        ("SHA1", "CreatedProcessFileSha1"),
+        ("MD5", "CreatedProcessFileMd5"),
+    ] {
+        let he = m.ent(hash(alg, v.s(&[k])), false);
+        m.rel(f, he, "FileHashes", Map::new());
+    }
+    let acct = m.ent(
+        account(
+            v.s(&["CreatedProcessAccountName"]),
+            v.s(&["CreatedProcessAccountDomainName"]),
+            v.s(&["CreatedProcessAccountSid"]),
+        ),
+        true,
+    );
+    m.rel(p, parent, "ParentProcess", Map::new());
+    m.rel(p, f, "ImageFile", Map::new());
+    m.rel(p, acct, "Account", Map::new());
+    m.rel(p, h, "Host", Map::new());
+    m.event.summary = format!(
+        "process created on {} by {}: {}",
+        v.s(&["ComputerDnsName"]).unwrap_or_default(),
+        v.s(&["CreatedProcessAccountName"]).unwrap_or_default(),
+        cmd.or(image).unwrap_or_default()
+    );
+    m
+}
 
 fn logtable(v: View) -> Mapped {
     let ty = v.s(&["Type"]).unwrap_or_else(|| "LogTable".into());

@@ -20,6 +20,7 @@ pub(crate) fn import_table(
         Layout::JsonLines => json_lines(r, table, ctx, member),
         Layout::JsonArray => json_array(r, table, ctx, member),
         Layout::Csv => csv_rows(r, table, ctx, member),
+        Layout::ZeekTsv => zeek_tsv(r, table, ctx, member),
     }
 }
 
@@ -212,6 +213,111 @@ fn csv_rows(r: impl Read, table: Table, ctx: &mut Ctx<'_>, member: &str) -> Resu
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// Zeek ASCII logs: `#separator \x09`, `#path conn`, `#fields ts uid …`, then one record per
+/// line; `-` is unset, `(empty)` an empty value.
+fn zeek_tsv(r: impl Read, table: Table, ctx: &mut Ctx<'_>, member: &str) -> Result<(), SinkError> {
+    let mut r = BufReader::with_capacity(256 * 1024, r);
+    let mut line = Vec::new();
+    let mut n = 0u64;
+    let max = ctx.settings.max_record_bytes;
+    let mut sep = "\t".to_string();
+    let mut path = String::new();
+    let mut fields: Vec<String> = Vec::new();
+    loop {
+        let len = match read_line_capped(&mut r, &mut line, max) {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
+            Err(e) => {
+                let rec = ctx.record_no(n + 1);
+                ctx.skip(
+                    rec,
+                    member,
+                    format!("line {}: read failed, rest of the input lost: {e}", n + 1),
+                );
+                break;
+            }
+        };
+        n += 1;
+        let text = String::from_utf8_lossy(line.trim_ascii_end());
+        if text.is_empty() {
+            continue;
+        }
+        if let Some(d) = text.strip_prefix('#') {
+            let (k, v) = d.split_once([' ', '\t']).unwrap_or((d, ""));
+            match k {
+                "separator" => {
+                    sep = match v
+                        .trim()
+                        .strip_prefix("\\x")
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    {
+                        Some(b) => (b as char).to_string(),
+                        None => v.trim().to_string(),
+                    }
+                }
+                "path" => path = v.trim().to_string(),
+                "fields" => {
+                    fields = v
+                        .split(sep.as_str())
+                        .map(|f| f.trim().to_string())
+                        .collect()
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let rec = ctx.record_no(n);
+        ctx.tick()?;
+        if len > max {
+            ctx.skip(
+                rec,
+                member,
+                format!("line {n}: {len} bytes, over the {max}-byte record limit"),
+            );
+            continue;
+        }
+        if fields.is_empty() {
+            ctx.skip(
+                rec,
+                member,
+                format!("line {n}: a record before the #fields header"),
+            );
+            continue;
+        }
+        let vals: Vec<&str> = text.split(sep.as_str()).collect();
+        if vals.len() != fields.len() {
+            ctx.skip(
+                rec,
+                member,
+                format!(
+                    "line {n}: {} values for {} #fields",
+                    vals.len(),
+                    fields.len()
+                ),
+            );
+            continue;
+        }
+        let mut obj = Map::new();
+        if !path.is_empty() {
+            obj.insert("_path".into(), Value::String(path.clone()));
+        }
+        for (f, v) in fields.iter().zip(vals) {
+            match v {
+                "-" => {}
+                "(empty)" => {
+                    obj.insert(f.clone(), Value::String(String::new()));
+                }
+                _ => {
+                    obj.insert(f.clone(), Value::String(v.to_string()));
+                }
+            }
+        }
+        let m = map(table, obj);
+        ctx.emit(&m, rec)?;
     }
     Ok(())
 }

@@ -139,6 +139,10 @@ fn detection_by_content() {
         t("caseboard-made/ecs-events.ndjson"),
         Some(EventFormat::Table(Table::Ecs, Layout::JsonLines))
     );
+    assert_eq!(
+        t("msticpy/tests/testdata/mde_proc_cs1.head40.csv"),
+        Some(EventFormat::Table(Table::LogTable, Layout::Csv))
+    );
     // the name is never the signal
     let zeek = br#"{"ts":1588205198.89971,"uid":"Cw1Hz43UWS4qXFei8f","id.orig_h":"10.0.1.4","id.resp_h":"10.0.0.4"}"#;
     assert_eq!(
@@ -357,6 +361,63 @@ fn zeek_logs_in_zip() {
     assert!(i.n("SELECT count(*) FROM relations WHERE kind='connected_to'") > 0);
     assert!(i.n("SELECT count(*) FROM relations WHERE kind='dns_query'") > 0);
     assert!(i.n("SELECT count(*) FROM events WHERE time LIKE '2020-04-30T%Z' OR time LIKE '2020-05-0%Z'") == 415);
+}
+
+#[test]
+fn zeek_tsv_logs_in_zip() {
+    let rel = "otrf-security-datasets/datasets/compound/LSASS_campaign_02/metasploit_procdump_lsass_memory_dump_zeek_logs.zip";
+    let i = import_fixture(rel);
+    // per member: unzip -p … <member> | grep -vc '^#'
+    for (source, n) in [
+        ("zeek.conn", 119),
+        ("zeek.dns", 147),
+        ("zeek.files", 2),
+        ("zeek.http", 3),
+        ("zeek.packet_filter", 1),
+        ("zeek.weird", 6),
+    ] {
+        assert_eq!(
+            i.n(&format!(
+                "SELECT count(*) FROM events WHERE source='{source}'"
+            )),
+            n,
+            "{source}"
+        );
+    }
+    assert!(i.out.skipped.is_empty(), "{:?}", i.out.skipped);
+    assert_eq!(
+        i.n("SELECT count(*) FROM events WHERE time IS NULL AND source <> 'zeek.packet_filter'"),
+        0
+    );
+    assert!(i.n("SELECT count(*) FROM relations WHERE kind='connected_to' AND props LIKE '%\"port\":\"53\"%'") > 0);
+    assert!(i.n("SELECT count(*) FROM relations WHERE kind='dns_query'") > 0);
+    let p = fixture(rel);
+    let mut z = zip::ZipArchive::new(std::fs::File::open(&p).unwrap()).unwrap();
+    let mut conn = Vec::new();
+    std::io::Read::read_to_end(&mut z.by_name("conn.log").unwrap(), &mut conn).unwrap();
+    assert_eq!(
+        detect(Path::new("conn.log"), &conn),
+        Some(EventFormat::Table(Table::Zeek, Layout::ZeekTsv))
+    );
+}
+
+#[test]
+fn defender_process_reports_csv() {
+    // the first 40 rows of msticpy's mde_proc_cs1.csv (python csv: 40 records)
+    let i = import_fixture("msticpy/tests/testdata/mde_proc_cs1.head40.csv");
+    assert_eq!(i.format.name(), "logtable-csv");
+    assert_eq!(i.events(), 40);
+    assert_eq!(
+        i.n("SELECT count(*) FROM events WHERE source='DeviceProcessEvents' AND time IS NOT NULL"),
+        40
+    );
+    for k in ["ParentProcess", "ImageFile", "Host"] {
+        assert_eq!(
+            i.n(&format!("SELECT count(*) FROM relations WHERE kind='{k}'")),
+            40,
+            "{k}"
+        );
+    }
 }
 
 #[test]
