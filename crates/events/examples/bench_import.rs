@@ -193,16 +193,16 @@ fn main() {
         "zeek.dns OR zeek.http",
         "source:SigninLogs ResultType:50126",
         "process:cmd.exe",
-        "file:esentutl.exe",
-        "hash:*",
+        "file:powershell.exe",
+        "hash:3c*",
         "\"Network connection detected\"",
-        "Image:rundll32*",
+        "rundll32 source:Sysmon",
         "dns:microsoft.com",
         "severity>=medium",
         "attack-pattern",
         "DestinationPort:3389",
         "NOT Sysmon conhost",
-        "QueryName:*.com",
+        "QueryName:www*",
     ];
     let mut times = vec![];
     let mut sel = vec![];
@@ -239,7 +239,7 @@ fn main() {
     );
     if let Some(rg) = which("rg") {
         // rg over the raw files (-z reads gzip; zip members are not searched by rg)
-        for word in ["mimikatz", "lsass.exe", "esentutl.exe", "rundll32"] {
+        for word in ["mimikatz", "whoami", "lsass.exe", "rundll32", "powershell"] {
             let t = Instant::now();
             let _ = Command::new(&rg)
                 .args(["-z", "-c", "-i", "-F", word])

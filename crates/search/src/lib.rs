@@ -123,13 +123,7 @@ pub fn search(
         filters.push(format!("lower(source) IN ({})", ps.join(", ")));
     }
     let filter = filters.join(" AND ");
-    let docs = format!(
-        "WITH hits(d) AS ({hits}),
-         docs AS (
-           SELECT h.d AS d, e.time AS time, e.source AS source FROM hits h CROSS JOIN events e ON e.id = h.d / 4 WHERE h.d % 4 = 0
-           UNION ALL SELECT h.d, a.start_time, '{ALERT_SOURCE}' FROM hits h CROSS JOIN alerts a ON a.id = h.d / 4 WHERE h.d % 4 = 1
-           UNION ALL SELECT h.d, NULL, '{ENTITY_SOURCE}' FROM hits h CROSS JOIN entities n ON n.id = h.d / 4 WHERE h.d % 4 = 2)"
-    );
+    let docs = format!("WITH hits(d) AS ({hits}), docs AS (SELECT h.d AS d, s.time AS time, s.source AS source FROM hits h CROSS JOIN search_docs s ON s.d = h.d)");
     let conn = store.conn();
     // One pass over the hits: counts per source and the page's top (offset + limit) by time,
     // without sorting the whole answer and without a second evaluation of the query.
@@ -264,7 +258,7 @@ fn norm_time(t: &str) -> Option<String> {
     cb_domain::time::normalize(t)
 }
 
-const ALL: &str = "SELECT id * 4 AS d FROM events UNION ALL SELECT id * 4 + 1 FROM alerts UNION ALL SELECT id * 4 + 2 FROM entities";
+const ALL: &str = "SELECT d FROM search_docs";
 const NOTHING: &str = "SELECT 0 AS d WHERE 0";
 
 /// Does FTS5's tokenizer find any token in `s`? (Text without one matches nothing.)

@@ -167,23 +167,32 @@ CREATE INDEX alerts_type ON alerts(alert_type);
 CREATE VIRTUAL TABLE search_fts USING fts5(summary, body, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE entity_fts USING fts5(summary, body, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
 CREATE INDEX events_event_id ON events(event_id);
+-- time and source of every searchable doc, small rows: counting and ordering hits never reads
+-- the wide events rows
+CREATE TABLE search_docs (d INTEGER PRIMARY KEY, time TEXT, source TEXT NOT NULL);
 CREATE TRIGGER search_events_ai AFTER INSERT ON events BEGIN
+  INSERT INTO search_docs(d, time, source) VALUES (new.id * 4, new.time, new.source);
   INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4, new.summary, new.source || ' ' || new.channel || ' ' || ifnull(new.event_id, '') || ' ' || new.fields);
 END;
 CREATE TRIGGER search_events_ad AFTER DELETE ON events BEGIN
+  DELETE FROM search_docs WHERE d = old.id * 4;
   DELETE FROM search_fts WHERE rowid = old.id * 4;
 END;
 CREATE TRIGGER search_alerts_ai AFTER INSERT ON alerts BEGIN
+  INSERT INTO search_docs(d, time, source) VALUES (new.id * 4 + 1, new.start_time, 'SecurityAlert');
   INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 1, new.name, 'SecurityAlert ' || new.alert_type || ' ' || CASE new.severity WHEN 3 THEN 'High' WHEN 2 THEN 'Medium' WHEN 1 THEN 'Low' WHEN 0 THEN 'Informational' ELSE '' END || ' ' || new.status || ' ' || new.provider || ' ' || new.product || ' ' || new.vendor || ' ' || new.compromised_entity || ' ' || new.resource_id || ' ' || new.description || ' ' || new.tactics || ' ' || new.techniques || ' ' || new.extended);
 END;
 CREATE TRIGGER search_alerts_au AFTER UPDATE ON alerts BEGIN
+  UPDATE search_docs SET time = new.start_time WHERE d = old.id * 4 + 1;
   DELETE FROM search_fts WHERE rowid = old.id * 4 + 1;
   INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 1, new.name, 'SecurityAlert ' || new.alert_type || ' ' || CASE new.severity WHEN 3 THEN 'High' WHEN 2 THEN 'Medium' WHEN 1 THEN 'Low' WHEN 0 THEN 'Informational' ELSE '' END || ' ' || new.status || ' ' || new.provider || ' ' || new.product || ' ' || new.vendor || ' ' || new.compromised_entity || ' ' || new.resource_id || ' ' || new.description || ' ' || new.tactics || ' ' || new.techniques || ' ' || new.extended);
 END;
 CREATE TRIGGER search_alerts_ad AFTER DELETE ON alerts BEGIN
+  DELETE FROM search_docs WHERE d = old.id * 4 + 1;
   DELETE FROM search_fts WHERE rowid = old.id * 4 + 1;
 END;
 CREATE TRIGGER search_entities_ai AFTER INSERT ON entities BEGIN
+  INSERT INTO search_docs(d, time, source) VALUES (new.id * 4 + 2, NULL, 'Entity');
   INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 2, new.label, new.kind || ' ' || new.props);
   INSERT INTO entity_fts(rowid, summary, body) VALUES (new.id, new.label, new.kind || ' ' || new.props);
 END;
@@ -194,10 +203,14 @@ CREATE TRIGGER search_entities_au AFTER UPDATE OF label, props, kind ON entities
   INSERT INTO entity_fts(rowid, summary, body) VALUES (new.id, new.label, new.kind || ' ' || new.props);
 END;
 CREATE TRIGGER search_entities_ad AFTER DELETE ON entities BEGIN
+  DELETE FROM search_docs WHERE d = old.id * 4 + 2;
   DELETE FROM search_fts WHERE rowid = old.id * 4 + 2;
   DELETE FROM entity_fts WHERE rowid = old.id;
 END;
 -- cases created before this migration: index what they hold
+INSERT INTO search_docs(d, time, source) SELECT id * 4, time, source FROM events;
+INSERT INTO search_docs(d, time, source) SELECT id * 4 + 1, start_time, 'SecurityAlert' FROM alerts;
+INSERT INTO search_docs(d, time, source) SELECT id * 4 + 2, NULL, 'Entity' FROM entities;
 INSERT INTO search_fts(rowid, summary, body) SELECT e.id * 4, e.summary, e.source || ' ' || e.channel || ' ' || ifnull(e.event_id, '') || ' ' || e.fields FROM events AS e;
 INSERT INTO search_fts(rowid, summary, body) SELECT a.id * 4 + 1, a.name, 'SecurityAlert ' || a.alert_type || ' ' || CASE a.severity WHEN 3 THEN 'High' WHEN 2 THEN 'Medium' WHEN 1 THEN 'Low' WHEN 0 THEN 'Informational' ELSE '' END || ' ' || a.status || ' ' || a.provider || ' ' || a.product || ' ' || a.vendor || ' ' || a.compromised_entity || ' ' || a.resource_id || ' ' || a.description || ' ' || a.tactics || ' ' || a.techniques || ' ' || a.extended FROM alerts AS a;
 INSERT INTO search_fts(rowid, summary, body) SELECT n.id * 4 + 2, n.label, n.kind || ' ' || n.props FROM entities AS n;
