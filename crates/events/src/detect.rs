@@ -21,6 +21,13 @@ pub fn detect(_path: &Path, head: &[u8]) -> Option<EventFormat> {
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
     let text = &text[start..];
+    if text.starts_with(b"type=")
+        && text[..text.len().min(200)]
+            .windows(10)
+            .any(|w| w == b"msg=audit(")
+    {
+        return Some(EventFormat::Table(Table::Auditd, Layout::JsonLines));
+    }
     if text.starts_with(b"#separator") {
         return Some(EventFormat::Table(Table::Zeek, Layout::ZeekTsv));
     }
@@ -154,6 +161,9 @@ pub(crate) fn table_of(o: &Map<String, Value>) -> Option<Table> {
             || has("ecs.version"))
     {
         return Some(Table::Ecs);
+    }
+    if (has("eventName") && has("eventSource")) || (has("eventTime") && has("awsRegion")) {
+        return Some(Table::CloudTrail);
     }
     if has("CreatedProcessId") && has("InitiatingProcessId") {
         return Some(Table::LogTable);

@@ -66,6 +66,10 @@ pub enum Table {
     /// Any other Sentinel / Defender table with a time column (AuditLogs, OfficeActivity,
     /// Device* tables…): stored with generic entity extraction.
     LogTable,
+    /// AWS CloudTrail records (`eventTime`, `eventName`, `eventSource`, `userIdentity`).
+    CloudTrail,
+    /// Linux auditd lines (`type=SYSCALL msg=audit(…): key=value …`).
+    Auditd,
 }
 
 impl Table {
@@ -81,6 +85,8 @@ impl Table {
             Table::Ocsf => "ocsf",
             Table::Ecs => "ecs",
             Table::LogTable => "logtable",
+            Table::CloudTrail => "cloudtrail",
+            Table::Auditd => "auditd",
         }
     }
 }
@@ -122,6 +128,7 @@ impl EventFormat {
             EventFormat::Stix2 => "stix2",
             EventFormat::Zip => "zip",
             EventFormat::Gzip => "gzip",
+            EventFormat::Table(Table::Auditd, _) => "auditd",
             EventFormat::Table(t, l) => table_names!(*t, *l,
                 SecurityEvent => "securityevent",
                 SigninLogs => "signinlogs",
@@ -133,6 +140,8 @@ impl EventFormat {
                 Ocsf => "ocsf",
                 Ecs => "ecs",
                 LogTable => "logtable",
+                CloudTrail => "cloudtrail",
+                Auditd => "auditd",
             ),
         }
     }

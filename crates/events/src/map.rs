@@ -367,6 +367,8 @@ pub(crate) fn map(table: Table, rec: Map<String, Value>) -> Mapped {
             Table::SuricataEve => suricata(v),
             Table::Ocsf => ocsf(v),
             Table::Ecs => ecs(v),
+            Table::CloudTrail => cloudtrail(v),
+            Table::Auditd => auditd(v),
             Table::LogTable if v.s(&["CreatedProcessId"]).is_some() => mde_process(v),
             Table::LogTable => logtable(v),
         }
@@ -1309,6 +1311,70 @@ fn ecs(v: View) -> Mapped {
 
 // ---------------------------------------------------------------------------------------------
 // Any other Sentinel / Defender table
+
+/// AWS CloudTrail.
+fn cloudtrail(v: View) -> Mapped {
+    let mut m = Mapped::new("AWSCloudTrail");
+    m.event.channel = v.s(&["eventSource"]).unwrap_or_default();
+    m.event.event_id = v.s(&["eventName"]);
+    m.event.time = time_of(&v, &["eventTime", "@timestamp"]);
+    let user = v.s(&[
+        "userIdentity.userName",
+        "userIdentity.sessionContext.sessionIssuer.userName",
+        "userIdentity.principalId",
+    ]);
+    let a = m.ent(
+        user.clone()
+            .map(|u| EntityRecord::new("account").with("Name", u)),
+        false,
+    );
+    let addr = v.s(&["sourceIPAddress"]);
+    let i = m.ent(ip(addr.clone()), false);
+    m.rel(
+        a,
+        i,
+        "signed_in_from",
+        props(&[
+            ("app", v.s(&["userAgent"])),
+            ("result", v.s(&["errorCode"]).or(Some("success".into()))),
+        ]),
+    );
+    m.event.summary = format!(
+        "{} {} by {} from {}{}",
+        v.s(&["eventSource"]).unwrap_or_default(),
+        v.s(&["eventName"]).unwrap_or_default(),
+        user.unwrap_or_default(),
+        addr.unwrap_or_default(),
+        v.s(&["errorCode"])
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default()
+    );
+    m
+}
+
+/// Linux auditd records.
+fn auditd(v: View) -> Mapped {
+    let ty = v.s(&["type"]).unwrap_or_default();
+    let mut m = Mapped::new("auditd");
+    m.event.channel = ty.clone();
+    m.event.event_id = Some(ty.clone());
+    m.event.time = time_of(&v, &["time"]);
+    m.set_host(v.s(&["node", "hostname"]));
+    let exe = v.s(&["exe"]);
+    let p = m.ent(process(v.s(&["pid"]), exe.clone(), None), true);
+    let parent = m.ent(process(v.s(&["ppid"]), None, None), true);
+    let f = m.ent(file(exe.clone()), false);
+    m.ent(ip(v.s(&["addr", "laddr", "saddr"])), false);
+    m.rel(p, parent, "ParentProcess", Map::new());
+    m.rel(p, f, "ImageFile", Map::new());
+    let detail = v
+        .s(&["comm", "name", "a0", "proctitle", "op"])
+        .unwrap_or_default();
+    m.event.summary = format!("audit {ty} {detail} {}", exe.unwrap_or_default())
+        .trim()
+        .to_string();
+    m
+}
 
 /// Defender for Endpoint process-creation reports (`CreatedProcess*` / `InitiatingProcess*`).
 fn mde_process(v: View) -> Mapped {

@@ -132,6 +132,20 @@ fn json_lines(
             );
             continue;
         }
+        if table == Table::Auditd {
+            match parse_auditd(trimmed) {
+                Some(o) => {
+                    let m = map(table, o);
+                    ctx.emit(&m, rec)?;
+                }
+                None => ctx.skip(
+                    rec,
+                    member,
+                    format!("line {n}: not an audit record (type=… msg=audit(…))"),
+                ),
+            }
+            continue;
+        }
         match parse_obj(trimmed) {
             Ok(o) => one(ctx, table, o, rec)?,
             Err(e) => ctx.skip(rec, member, format!("line {n}: {e}")),
@@ -320,4 +334,49 @@ fn zeek_tsv(r: impl Read, table: Table, ctx: &mut Ctx<'_>, member: &str) -> Resu
         ctx.emit(&m, rec)?;
     }
     Ok(())
+}
+
+/// `type=SYSCALL msg=audit(1604994496.155:92733): arch=c000003e … comm="arp" exe="/usr/sbin/arp"`
+/// → `{type, time, serial, arch, …}` (quotes removed).
+fn parse_auditd(line: &[u8]) -> Option<Map<String, Value>> {
+    let text = String::from_utf8_lossy(line);
+    let (head, rest) = text.split_once("): ").or_else(|| text.split_once(')'))?;
+    let ty = head
+        .strip_prefix("type=")?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let stamp = head.split_once("msg=audit(")?.1;
+    let (time, serial) = stamp.split_once(':').unwrap_or((stamp, ""));
+    let mut obj = Map::new();
+    obj.insert("type".into(), Value::String(ty));
+    obj.insert("time".into(), Value::String(time.to_string()));
+    obj.insert("serial".into(), Value::String(serial.to_string()));
+    let mut chars = rest.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let key: String =
+            std::iter::from_fn(|| chars.next_if(|c| *c != '=' && !c.is_whitespace())).collect();
+        if key.is_empty() {
+            break;
+        }
+        if chars.next_if_eq(&'=').is_none() {
+            continue;
+        }
+        let value: String = if chars.next_if_eq(&'"').is_some() {
+            let v = std::iter::from_fn(|| chars.next_if(|c| *c != '"')).collect();
+            chars.next();
+            v
+        } else if chars.next_if_eq(&'\'').is_some() {
+            let v = std::iter::from_fn(|| chars.next_if(|c| *c != '\'')).collect();
+            chars.next();
+            v
+        } else {
+            std::iter::from_fn(|| chars.next_if(|c| !c.is_whitespace())).collect()
+        };
+        obj.entry(key).or_insert(Value::String(value));
+    }
+    Some(obj)
 }

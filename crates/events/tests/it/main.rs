@@ -421,6 +421,30 @@ fn defender_process_reports_csv() {
 }
 
 #[test]
+fn aws_cloudtrail_and_linux_auditd_in_zip() {
+    let i = import_fixture(
+        "otrf-security-datasets/datasets/atomic/aws/collection/ec2_proxy_s3_exfiltration.zip",
+    );
+    assert_eq!(i.events(), 103); // unzip -p | grep -c .
+    assert_eq!(i.n("SELECT count(*) FROM events WHERE source='AWSCloudTrail' AND time IS NOT NULL AND event_id IS NOT NULL"), 103);
+    assert_eq!(
+        i.n("SELECT count(*) FROM events WHERE event_id='AssumeRole'"),
+        5
+    );
+    assert!(i.n("SELECT count(*) FROM relations WHERE kind='signed_in_from'") > 0);
+    let i = import_fixture(
+        "otrf-security-datasets/datasets/atomic/linux/discovery/host/sh_arp_cache.zip",
+    );
+    assert_eq!(i.events(), 12); // unzip -p | grep -c .
+    assert_eq!(
+        i.n("SELECT count(*) FROM events WHERE source='auditd' AND event_id='SYSCALL'"),
+        2
+    );
+    assert!(i.n("SELECT count(*) FROM entities WHERE kind='file' AND label='arp'") == 1);
+    assert!(i.n("SELECT count(*) FROM events WHERE time LIKE '2020-11-10T%'") == 12);
+}
+
+#[test]
 fn suricata_eve_json_arrays() {
     for (rel, n) in [
         (
