@@ -171,5 +171,25 @@ pub(crate) fn table_of(o: &Map<String, Value>) -> Option<Table> {
     if has("TimeGenerated") || (has("Timestamp") && (has("DeviceName") || has("ActionType"))) {
         return Some(Table::LogTable);
     }
+    // any other table of records with a time column (and a few more columns)
+    if o.len() >= 3 && LOG_TIME_KEYS.iter().any(|k| has(k)) {
+        return Some(Table::LogTable);
+    }
     None
 }
+
+/// Time columns that make an unknown table of records a log table.
+pub(crate) const LOG_TIME_KEYS: &[&str] = &[
+    "Timestamp",
+    "TimeCreated",
+    "EventTime",
+    "eventTime",
+    "Event DateTime",
+    "timestamp",
+    "@timestamp",
+    "CreationTime",
+    "CreatedDateTime",
+    "createdDateTime",
+    "datetime",
+    "date_time",
+];

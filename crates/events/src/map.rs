@@ -1461,6 +1461,14 @@ fn logtable(v: View) -> Mapped {
             "CreationTime",
             "TimeCreated",
             "@timestamp",
+            "EventTime",
+            "eventTime",
+            "Event DateTime",
+            "timestamp",
+            "CreatedDateTime",
+            "createdDateTime",
+            "datetime",
+            "date_time",
         ],
     );
     let h = m.set_host(v.s(&["DeviceName", "Computer", "HostName", "Hostname"]));
@@ -1482,6 +1490,8 @@ fn logtable(v: View) -> Mapped {
         false,
     );
     for k in [
+        "Source IP",
+        "sourceIPAddress",
         "IPAddress",
         "RemoteIP",
         "LocalIP",
