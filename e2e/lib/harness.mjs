@@ -107,6 +107,7 @@ export async function clickNode(browser, id) {
     },
   ]);
   await browser.releaseActions();
+  await browser.pause(350); // so the next click is not taken for a double click
 }
 
 export async function mapNodes(browser) {

@@ -102,13 +102,23 @@ test("Investigate opens the map; a node's menu counts before expanding; expansio
   await waitFor(browser, async () => (await mapNodes(browser)).length >= 1, "map nodes");
   await browser.pause(300);
   beforeExpand = await mapNodes(browser);
-  // open the menu of the start alert, or of an entity when the alert is alone
-  const target = beforeExpand.find((n) => n.startsWith("entity:")) ?? a.id;
+  // open each entity's menu and keep the one whose best query brings the most
+  let target = a.id;
+  let queries = [];
+  for (const n of [a.id, ...beforeExpand.filter((x) => x.startsWith("entity:"))].slice(0, 8)) {
+    await clickNode(browser, n);
+    await waitFor(browser, async () => (await browser.$$("#explore-menu button[data-query]")).length > 0, `queries with counts of ${n}`);
+    const qs = await browser.execute(() => [...document.querySelectorAll("#explore-menu button[data-query]")].map((b) => ({ id: b.dataset.query, count: Number(b.dataset.count) })));
+    const best = (l) => Math.max(0, ...l.filter((q) => q.id !== "entities").map((q) => q.count));
+    if (best(qs) > best(queries)) {
+      target = n;
+      queries = qs;
+    }
+    await browser.keys(["Escape"]);
+  }
   await clickNode(browser, target);
-  const menu = await browser.$("#explore-menu");
-  await menu.waitForExist({ timeout: 10000 });
+  await (await browser.$("#explore-menu")).waitForExist({ timeout: 10000 });
   await waitFor(browser, async () => (await browser.$$("#explore-menu button[data-query]")).length > 0, "queries with counts");
-  const queries = await browser.execute(() => [...document.querySelectorAll("#explore-menu button[data-query]")].map((b) => ({ id: b.dataset.query, count: Number(b.dataset.count), label: b.textContent })));
   console.log(`# menu of ${target}: ${JSON.stringify(queries)}`);
   // the property pane shows the clicked node's identifiers
   await waitFor(browser, async () => (await browser.$("#identifiers")).isExisting(), "identifiers");
@@ -118,7 +128,7 @@ test("Investigate opens the map; a node's menu counts before expanding; expansio
   assert.equal(await (await browser.$("#pane-title")).getText(), detail.label);
   await shot(browser, "03-explore-menu");
   // pick the query that brings the most nodes not yet on the map
-  const q = [...queries].filter((x) => x.count > 0).sort((x, y) => y.count - x.count)[0];
+  const q = [...queries].filter((x) => x.count > 0 && x.id !== "entities").sort((x, y) => y.count - x.count)[0];
   assert.ok(q, "some query has results");
   await (await browser.$(`#explore-menu button[data-query="${q.id}"]`)).click();
   const last = await browser.$("#last-expansion");
@@ -202,6 +212,19 @@ test("restart: the app reopens the case and the map exactly as it was", async ()
   await browser.pause(300);
   assert.deepEqual(await mapNodes(browser), nodes);
   assert.ok((await (await browser.$("#breadcrumb")).getText()).length > 0);
+});
+
+test("without CASEBOARD_CASE the last case reopens", async () => {
+  const d = await startDriver({ CASEBOARD_CASE: "", CASEBOARD_CONFIG_DIR: path.join(dir, "config"), XDG_DATA_HOME: path.join(dir, "data") });
+  const b = await d.session();
+  try {
+    await waitFor(b, async () => (await b.$$("#queue li.item")).length > 0, "queue of the last case");
+    assert.equal(await (await b.$("#case-name")).getProperty("textContent"), "demo");
+    assert.match(await b.getTitle(), /^demo — Caseboard$/);
+  } finally {
+    await b.deleteSession().catch(() => {});
+    d.stop();
+  }
 });
 
 test("the page never tripped the CSP", async () => {
