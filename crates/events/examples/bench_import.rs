@@ -263,6 +263,10 @@ fn main() {
     }
     println!("peak RSS (VmHWM): {}", peak_rss_mb());
     drop(store);
+    if std::env::var_os("CB_BENCH_KEEP").is_some() {
+        println!("case kept at {}", case.display());
+        return;
+    }
     let _ = std::fs::remove_file(&case);
     let _ = std::fs::remove_file(case.with_extension("sqlite-wal"));
     let _ = std::fs::remove_file(case.with_extension("sqlite-shm"));

@@ -35,6 +35,10 @@ pub struct ImportOutcome {
     pub skipped: Vec<SkippedRecord>,
 }
 
+/// Page cache during an import (KiB): bounds the import's memory (peak RSS stays well under
+/// 500 MB) while keeping a file's working set of b-tree pages in memory.
+const IMPORT_CACHE_KIB: i64 = 256 * 1024;
+
 /// Progress callback: (records, bytes). Returning `false` cancels the import.
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64) -> bool;
 
@@ -65,6 +69,23 @@ impl SqliteStore {
             });
         }
         let actor = self.actor.0.clone();
+        // bulk import: a page cache large enough that the file's transaction rarely spills
+        // dirty pages to the WAL mid-file (restored below, so an idle case holds no memory)
+        self.conn.execute_batch(&format!(
+            "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY;"
+        ))?;
+        let out = self.import_in_tx(meta, &actor, progress, parse);
+        let _ = self.conn.execute_batch("PRAGMA cache_size = -2000;");
+        out
+    }
+
+    fn import_in_tx(
+        &mut self,
+        meta: &SourceMeta,
+        actor: &str,
+        progress: Progress<'_>,
+        parse: &mut dyn FnMut(&mut dyn Sink) -> std::result::Result<(), SinkError>,
+    ) -> Result<ImportOutcome> {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO sources (path, sha256, size, format, imported_at, counts, merged, skipped) VALUES (?1, ?2, ?3, ?4, ?5, '{}', 0, '[]')",
@@ -79,12 +100,14 @@ impl SqliteStore {
             skipped: vec![],
             progress,
             new_aliases: vec![],
+            pending_fts: Default::default(),
         };
         match parse(&mut sink) {
             Ok(()) => {}
             Err(SinkError::Cancelled) => return Err(StoreError::Cancelled),
             Err(SinkError::Storage(e)) => return Err(StoreError::Invalid(e)),
         }
+        sink.flush_fts()?;
         sink.link_aliases()?;
         let TxSink {
             counts,
@@ -103,7 +126,7 @@ impl SqliteStore {
         )?;
         audit(
             &tx,
-            &actor,
+            actor,
             "import",
             &format!("source:{source_id}"),
             &serde_json::json!({"path": meta.path, "sha256": meta.sha256, "format": meta.format, "added": counts, "merged": merged, "skipped": skipped.len()}),
@@ -128,7 +151,12 @@ struct TxSink<'t, 'p> {
     progress: Progress<'p>,
     /// (entity id, alias) of entities this file created, linked to look-alikes at the end.
     new_aliases: Vec<(i64, String)>,
+    /// Entity id → (label, FTS body, already indexed so delete first): see `index_entity`.
+    pending_fts: std::collections::BTreeMap<i64, (String, String, bool)>,
 }
+
+/// Entity rows buffered before they are written to the FTS tables (see `index_entity`).
+const FTS_BATCH: usize = 20_000;
 
 fn st(e: rusqlite::Error) -> SinkError {
     SinkError::Storage(e.to_string())
@@ -147,6 +175,64 @@ impl TxSink<'_, '_> {
                 )
                 .and_then(|mut s| s.execute(params![k, id]))
                 .map_err(st)?;
+        }
+        Ok(())
+    }
+
+    /// Index an entity for search (`search_fts`, `entity_fts`; its `search_docs` row is
+    /// written at insert). Done here and not by triggers, and batched: FTS5 flushes its
+    /// pending terms to a new segment whenever a rowid is not above the last one written (and
+    /// at every statement savepoint, which a trigger opens). Events (rowid id·4) and entities
+    /// (id·4+2) interleaved would flush at nearly every row; so event rows go in as they come
+    /// (rising rowids) and entity rows are buffered and written in rowid order, at most
+    /// `FTS_BATCH` at a time (memory stays bounded) and at the end of the file.
+    fn index_entity(
+        &mut self,
+        id: i64,
+        kind: &str,
+        label: &str,
+        props: &str,
+        replace: bool,
+    ) -> Result<(), SinkError> {
+        let body = format!("{kind} {props}");
+        match self.pending_fts.get_mut(&id) {
+            // not indexed yet: index the newest text once
+            Some(p) => {
+                p.0 = label.to_string();
+                p.1 = body;
+            }
+            None => {
+                self.pending_fts
+                    .insert(id, (label.to_string(), body, replace));
+            }
+        }
+        if self.pending_fts.len() >= FTS_BATCH {
+            self.flush_fts().map_err(st)?;
+        }
+        Ok(())
+    }
+
+    fn flush_fts(&mut self) -> rusqlite::Result<()> {
+        let pending = std::mem::take(&mut self.pending_fts);
+        for (id, (_, _, replace)) in &pending {
+            if *replace {
+                self.tx
+                    .prepare_cached("DELETE FROM search_fts WHERE rowid = ?1")?
+                    .execute([id * 4 + 2])?;
+                self.tx
+                    .prepare_cached("DELETE FROM entity_fts WHERE rowid = ?1")?
+                    .execute([id])?;
+            }
+        }
+        for (id, (label, body, _)) in &pending {
+            self.tx
+                .prepare_cached("INSERT INTO search_fts(rowid, summary, body) VALUES (?1, ?2, ?3)")?
+                .execute(params![id * 4 + 2, label, body])?;
+        }
+        for (id, (label, body, _)) in &pending {
+            self.tx
+                .prepare_cached("INSERT INTO entity_fts(rowid, summary, body) VALUES (?1, ?2, ?3)")?
+                .execute(params![id, label, body])?;
         }
         Ok(())
     }
@@ -194,23 +280,25 @@ impl Sink for TxSink<'_, '_> {
         let keys: Vec<&String> = std::iter::once(&ident.key)
             .chain(ident.also.iter())
             .collect();
-        let mut existing: Option<(i64, String, String)> = None;
+        let mut existing: Option<(i64, String, String, String, String)> = None;
         for k in &keys {
             existing = self
                 .tx
                 .prepare_cached(
-                    "SELECT e.id, e.props, e.key FROM entity_keys k JOIN entities e ON e.id = k.entity_id WHERE k.key = ?1",
+                    "SELECT e.id, e.props, e.key, e.kind, e.label FROM entity_keys k JOIN entities e ON e.id = k.entity_id WHERE k.key = ?1",
                 )
                 .and_then(|mut s| {
-                    s.query_row([k], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                        .optional()
+                    s.query_row([k], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                    })
+                    .optional()
                 })
                 .map_err(st)?;
             if existing.is_some() {
                 break;
             }
         }
-        if let Some((id, props, canonical)) = existing {
+        if let Some((id, props, canonical, kind, label)) = existing {
             // merge: keep what we had, add properties this record knows and we did not
             let mut have: Map<String, Value> = serde_json::from_str(&props).unwrap_or_default();
             let mut changed = false;
@@ -221,10 +309,12 @@ impl Sink for TxSink<'_, '_> {
                 }
             }
             if changed {
+                let props = json(&have);
                 self.tx
                     .prepare_cached("UPDATE entities SET props = ?1 WHERE id = ?2")
-                    .and_then(|mut s| s.execute(params![json(&have), id]))
+                    .and_then(|mut s| s.execute(params![props, id]))
                     .map_err(st)?;
+                self.index_entity(id, &kind, &label, &props, true)?;
             }
             self.register_keys(id, &keys)?;
             self.merged += 1;
@@ -236,15 +326,21 @@ impl Sink for TxSink<'_, '_> {
             .ok()
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default();
+        let props = json(&rec.props);
         self.tx
             .prepare_cached(
                 "INSERT INTO entities (kind, key, strength, label, alias, props, source_id, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .and_then(|mut s| {
-                s.execute(params![rec.kind, ident.key, strength, ident.label, ident.alias, json(&rec.props), self.source_id, record as i64])
+                s.execute(params![rec.kind, ident.key, strength, ident.label, ident.alias, props, self.source_id, record as i64])
             })
             .map_err(st)?;
         let id = self.tx.last_insert_rowid();
+        self.tx
+            .prepare_cached("INSERT INTO search_docs(d, time, source) VALUES (?1, NULL, 'Entity')")
+            .and_then(|mut s| s.execute([id * 4 + 2]))
+            .map_err(st)?;
+        self.index_entity(id, &rec.kind, &ident.label, &props, false)?;
         self.register_keys(id, &keys)?;
         if let Some(a) = &ident.alias {
             self.new_aliases.push((id, a.clone()));
@@ -391,16 +487,35 @@ impl Sink for TxSink<'_, '_> {
     }
 
     fn event(&mut self, e: &EventRecord, record: RecordNo) -> Result<NodeId, SinkError> {
+        let fields = json(&e.fields);
         self.tx
             .prepare_cached(
                 "INSERT INTO events (source_id, record, source, channel, event_id, time, summary, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .and_then(|mut s| {
-                s.execute(params![self.source_id, record as i64, e.source, e.channel, e.event_id, e.time, e.summary, json(&e.fields)])
+                s.execute(params![self.source_id, record as i64, e.source, e.channel, e.event_id, e.time, e.summary, fields])
             })
             .map_err(st)?;
+        let id = self.tx.last_insert_rowid();
+        // the search index (see migration 4's comment): same text the old trigger indexed
+        let mut body = String::with_capacity(e.source.len() + e.channel.len() + fields.len() + 24);
+        body.push_str(&e.source);
+        body.push(' ');
+        body.push_str(&e.channel);
+        body.push(' ');
+        body.push_str(e.event_id.as_deref().unwrap_or(""));
+        body.push(' ');
+        body.push_str(&fields);
+        self.tx
+            .prepare_cached("INSERT INTO search_docs(d, time, source) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![id * 4, e.time, e.source]))
+            .map_err(st)?;
+        self.tx
+            .prepare_cached("INSERT INTO search_fts(rowid, summary, body) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![id * 4, e.summary, body]))
+            .map_err(st)?;
         self.counts.events += 1;
-        Ok(NodeId::Event(self.tx.last_insert_rowid()))
+        Ok(NodeId::Event(id))
     }
 
     fn relation(

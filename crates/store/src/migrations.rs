@@ -162,18 +162,22 @@ CREATE INDEX alerts_type ON alerts(alert_type);
     // `body` is the original fields' JSON text, whose tokens keep each name next to its value,
     // so `field:value` is the FTS phrase "name value". `entity_fts` (rowid = entity id) is the
     // small index behind `host:`/`user:`/`ip:`… so those never scan event postings.
-    // Filled by triggers: the import code needs no change.
+    // Alerts are indexed by triggers; events and entities by the import transaction
+    // (cb-store `TxSink`, the only writer of those rows) with plain single-row inserts: a
+    // trigger opens a statement savepoint and FTS5 flushes its pending terms to disk at every
+    // savepoint, which made a segment per event and cost most of the import time.
     r#"
 CREATE VIRTUAL TABLE search_fts USING fts5(summary, body, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE entity_fts USING fts5(summary, body, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+-- bulk import: the pending-terms hash is flushed as a new segment each time it reaches
+-- `hashsize`; 1 MiB (the default) made thousands of small segments that automerge kept
+-- rewriting. 32 MiB per flush keeps segments few and large.
+INSERT INTO search_fts(search_fts, rank) VALUES ('hashsize', 33554432);
+INSERT INTO entity_fts(entity_fts, rank) VALUES ('hashsize', 8388608);
 CREATE INDEX events_event_id ON events(event_id);
 -- time and source of every searchable doc, small rows: counting and ordering hits never reads
 -- the wide events rows
 CREATE TABLE search_docs (d INTEGER PRIMARY KEY, time TEXT, source TEXT NOT NULL);
-CREATE TRIGGER search_events_ai AFTER INSERT ON events BEGIN
-  INSERT INTO search_docs(d, time, source) VALUES (new.id * 4, new.time, new.source);
-  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4, new.summary, new.source || ' ' || new.channel || ' ' || ifnull(new.event_id, '') || ' ' || new.fields);
-END;
 CREATE TRIGGER search_events_ad AFTER DELETE ON events BEGIN
   DELETE FROM search_docs WHERE d = old.id * 4;
   DELETE FROM search_fts WHERE rowid = old.id * 4;
@@ -190,17 +194,6 @@ END;
 CREATE TRIGGER search_alerts_ad AFTER DELETE ON alerts BEGIN
   DELETE FROM search_docs WHERE d = old.id * 4 + 1;
   DELETE FROM search_fts WHERE rowid = old.id * 4 + 1;
-END;
-CREATE TRIGGER search_entities_ai AFTER INSERT ON entities BEGIN
-  INSERT INTO search_docs(d, time, source) VALUES (new.id * 4 + 2, NULL, 'Entity');
-  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 2, new.label, new.kind || ' ' || new.props);
-  INSERT INTO entity_fts(rowid, summary, body) VALUES (new.id, new.label, new.kind || ' ' || new.props);
-END;
-CREATE TRIGGER search_entities_au AFTER UPDATE OF label, props, kind ON entities BEGIN
-  DELETE FROM search_fts WHERE rowid = old.id * 4 + 2;
-  INSERT INTO search_fts(rowid, summary, body) VALUES (new.id * 4 + 2, new.label, new.kind || ' ' || new.props);
-  DELETE FROM entity_fts WHERE rowid = old.id;
-  INSERT INTO entity_fts(rowid, summary, body) VALUES (new.id, new.label, new.kind || ' ' || new.props);
 END;
 CREATE TRIGGER search_entities_ad AFTER DELETE ON entities BEGIN
   DELETE FROM search_docs WHERE d = old.id * 4 + 2;
