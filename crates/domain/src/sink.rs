@@ -51,6 +51,20 @@ pub trait Sink {
         props: &Map<String, Value>,
         record: RecordNo,
     ) -> Result<(), SinkError>;
+    /// A relation between two entities that a stream of records states again and again
+    /// (account logged on to host, process image file…): stored once per evidence file, with
+    /// the first record as provenance and a count of the records that stated it. Sinks that
+    /// keep no such summary store it as a plain [`Sink::relation`].
+    fn relation_per_file(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: &str,
+        props: &Map<String, Value>,
+        record: RecordNo,
+    ) -> Result<(), SinkError> {
+        self.relation(from, to, kind, props, record)
+    }
     /// Record a skipped record and why.
     fn skip(&mut self, record: RecordNo, reason: String);
     /// Progress: records read so far and bytes consumed. May return `Cancelled`.

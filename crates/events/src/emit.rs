@@ -149,7 +149,14 @@ impl<'a> Ctx<'a> {
             };
             if let (Some(a), Some(b)) = (node(r.from), node(r.to)) {
                 if a != b {
-                    self.sink.relation(a, b, r.kind, &r.props, record)?;
+                    if matches!((a, b), (NodeId::Entity(_), NodeId::Entity(_))) {
+                        // the same logon, parent process, image file… restated by many
+                        // records: one row per file with a record count
+                        self.sink
+                            .relation_per_file(a, b, r.kind, &r.props, record)?;
+                    } else {
+                        self.sink.relation(a, b, r.kind, &r.props, record)?;
+                    }
                 }
             }
         }

@@ -101,6 +101,9 @@ impl SqliteStore {
             progress,
             new_aliases: vec![],
             pending_fts: Default::default(),
+            rel_seen: Default::default(),
+            rec_rels: vec![],
+            rec_rels_record: None,
         };
         match parse(&mut sink) {
             Ok(()) => {}
@@ -108,6 +111,7 @@ impl SqliteStore {
             Err(SinkError::Storage(e)) => return Err(StoreError::Invalid(e)),
         }
         sink.flush_fts()?;
+        sink.flush_rel_counts()?;
         sink.link_aliases()?;
         let TxSink {
             counts,
@@ -153,7 +157,16 @@ struct TxSink<'t, 'p> {
     new_aliases: Vec<(i64, String)>,
     /// Entity id → (label, FTS body, already indexed so delete first): see `index_entity`.
     pending_fts: std::collections::BTreeMap<i64, (String, String, bool)>,
+    /// Entity → entity relations this file stored: `src dst kind props` → (row id, records).
+    /// Bounded: counts are written and the map cleared at `REL_CACHE_CAP` entries.
+    rel_seen: std::collections::HashMap<String, (i64, u64)>,
+    /// Other relations of the current record, so a record states each one once.
+    rec_rels: Vec<(NodeId, NodeId, String)>,
+    rec_rels_record: Option<RecordNo>,
 }
+
+/// Cap of `TxSink::rel_seen` (entries).
+const REL_CACHE_CAP: usize = 200_000;
 
 /// Entity rows buffered before they are written to the FTS tables (see `index_entity`).
 const FTS_BATCH: usize = 20_000;
@@ -208,6 +221,18 @@ impl TxSink<'_, '_> {
         }
         if self.pending_fts.len() >= FTS_BATCH {
             self.flush_fts().map_err(st)?;
+        }
+        Ok(())
+    }
+
+    /// Write the record counts of the per-file relations seen so far, and forget them.
+    fn flush_rel_counts(&mut self) -> rusqlite::Result<()> {
+        for (_, (id, n)) in self.rel_seen.drain() {
+            if n > 1 {
+                self.tx
+                    .prepare_cached("UPDATE relations SET n = ?2 WHERE id = ?1")?
+                    .execute(params![id, n as i64])?;
+            }
         }
         Ok(())
     }
@@ -526,13 +551,18 @@ impl Sink for TxSink<'_, '_> {
         props: &Map<String, Value>,
         record: RecordNo,
     ) -> Result<(), SinkError> {
-        let n = self
-            .tx
-            .prepare_cached("INSERT OR IGNORE INTO relations (src, dst, kind, props, source_id, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-            .and_then(|mut s| s.execute(params![from.to_string(), to.to_string(), kind, json(props), self.source_id, record as i64]))
-            .map_err(st)?;
-        self.counts.relations += n as u64;
-        Ok(())
+        self.store_relation(from, to, kind, props, record, false)
+    }
+
+    fn relation_per_file(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: &str,
+        props: &Map<String, Value>,
+        record: RecordNo,
+    ) -> Result<(), SinkError> {
+        self.store_relation(from, to, kind, props, record, true)
     }
 
     fn skip(&mut self, record: RecordNo, reason: String) {
@@ -545,5 +575,55 @@ impl Sink for TxSink<'_, '_> {
         } else {
             Err(SinkError::Cancelled)
         }
+    }
+}
+
+impl TxSink<'_, '_> {
+    /// One relation row, unless this record (or, `per_file`, this file) already stated it.
+    fn store_relation(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: &str,
+        props: &Map<String, Value>,
+        record: RecordNo,
+        per_file: bool,
+    ) -> Result<(), SinkError> {
+        let props = json(props);
+        let key = if per_file {
+            let key = format!("{from}\x1f{to}\x1f{kind}\x1f{props}");
+            if let Some(seen) = self.rel_seen.get_mut(&key) {
+                seen.1 += 1;
+                return Ok(());
+            }
+            Some(key)
+        } else {
+            // anything else: once per record
+            if self.rec_rels_record != Some(record) {
+                self.rec_rels_record = Some(record);
+                self.rec_rels.clear();
+            }
+            if self
+                .rec_rels
+                .iter()
+                .any(|(a, b, k)| *a == from && *b == to && k == kind)
+            {
+                return Ok(());
+            }
+            self.rec_rels.push((from, to, kind.to_string()));
+            None
+        };
+        self.tx
+            .prepare_cached("INSERT INTO relations (src, dst, kind, props, source_id, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .and_then(|mut s| s.execute(params![from.to_string(), to.to_string(), kind, props, self.source_id, record as i64]))
+            .map_err(st)?;
+        self.counts.relations += 1;
+        if let Some(key) = key {
+            if self.rel_seen.len() >= REL_CACHE_CAP {
+                self.flush_rel_counts().map_err(st)?;
+            }
+            self.rel_seen.insert(key, (self.tx.last_insert_rowid(), 1));
+        }
+        Ok(())
     }
 }

@@ -104,8 +104,9 @@ CREATE TABLE relations (
     kind TEXT NOT NULL,
     props TEXT NOT NULL,
     source_id INTEGER REFERENCES sources(id),
-    record INTEGER,
-    UNIQUE (src, dst, kind, source_id, record)
+    record INTEGER,            -- provenance: the first record of the source that said so
+    n INTEGER NOT NULL DEFAULT 1 -- how many records of that source said so (entity-to-entity
+                               -- relations are stored once per source, see cb-store TxSink)
 );
 CREATE INDEX relations_src ON relations(src, kind);
 CREATE INDEX relations_dst ON relations(dst, kind);

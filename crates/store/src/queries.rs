@@ -74,6 +74,13 @@ pub struct RelationRow {
     /// Provenance: the evidence file and record that said so.
     pub source: Option<String>,
     pub record: Option<i64>,
+    /// How many records of that file said so (`record` is the first).
+    #[serde(default = "one")]
+    pub records: i64,
+}
+
+fn one() -> i64 {
+    1
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -274,7 +281,7 @@ impl SqliteStore {
     /// Relations touching `id`, in either direction, each with its provenance.
     pub fn relations_of(&self, id: NodeId) -> Result<Vec<RelationRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT r.src, r.dst, r.kind, r.props, s.path, r.record FROM relations r LEFT JOIN sources s ON s.id = r.source_id
+            "SELECT r.src, r.dst, r.kind, r.props, s.path, r.record, r.n FROM relations r LEFT JOIN sources s ON s.id = r.source_id
              WHERE r.src = ?1 OR r.dst = ?1 ORDER BY r.kind, r.id",
         )?;
         let rows = stmt
@@ -286,6 +293,7 @@ impl SqliteStore {
                     props: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or(Value::Null),
                     source: r.get(4)?,
                     record: r.get(5)?,
+                    records: r.get(6)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
