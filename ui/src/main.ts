@@ -12,5 +12,9 @@ document.addEventListener("securitypolicyviolation", (e) => {
   void api.report(`csp-violation ${line}`);
 });
 
+// Uncaught errors reach stderr too (scripts and the e2e log show them).
+window.addEventListener("error", (e) => void api.report(`js-error ${e.message} at ${e.filename}:${e.lineno}`));
+window.addEventListener("unhandledrejection", (e) => void api.report(`js-rejection ${String(e.reason)}`));
+
 const app = mount(App, { target: document.getElementById("app")! });
 export default app;

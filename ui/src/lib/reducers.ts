@@ -19,8 +19,8 @@ export function emptyView(): ViewState {
 export function nodeReducer(g: MapGraph, v: ViewState) {
   const focus = v.hovered ?? v.selected;
   const near = focus && g.hasNode(focus) ? new Set([focus, ...g.neighbors(focus)]) : null;
-  return (node: string, a: NodeAttrs): Partial<NodeAttrs> & { highlighted?: boolean; zIndex?: number; labelColor?: string } => {
-    const out: Partial<NodeAttrs> & { highlighted?: boolean; zIndex?: number } = { ...a };
+  return (node: string, a: NodeAttrs): Partial<NodeAttrs> & { highlighted?: boolean; zIndex?: number; forceLabel?: boolean } => {
+    const out: Partial<NodeAttrs> & { highlighted?: boolean; zIndex?: number; forceLabel?: boolean } = { ...a };
     if (a.hidden || v.folded.has(node)) out.hidden = true;
     if (a.collapsed) out.label = `${a.label} (+)`;
     if (near && !near.has(node)) {
@@ -29,6 +29,7 @@ export function nodeReducer(g: MapGraph, v: ViewState) {
       out.zIndex = 0;
     } else {
       out.zIndex = 1;
+      if (near) out.forceLabel = true; // the focus and its neighbours always say what they are
     }
     if (node === v.selected) {
       out.highlighted = true;

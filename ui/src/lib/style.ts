@@ -58,7 +58,7 @@ export function colorFor(kind: string, severity: Severity | null): string {
 }
 
 export function sizeFor(kind: string): number {
-  return kind === "incident" ? 16 : kind === "alert" ? 13 : 10;
+  return kind === "incident" ? 14 : kind === "alert" ? 11 : 9;
 }
 
 /** Nodes whose own edges are "in" the investigation: the start node and, for an incident,
