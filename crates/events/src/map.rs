@@ -54,7 +54,25 @@ impl Mapped {
         Some(self.ents.len() - 1)
     }
     fn set_host(&mut self, name: Option<String>) -> Option<usize> {
-        let h = self.ent(name.as_deref().and_then(host), false);
+        self.set_host_entity(name.as_deref().and_then(host))
+    }
+    /// The host named by a Log Analytics row (`Computer`…) with the strong identifiers such
+    /// rows carry: `SourceComputerId` (the agent id, Sentinel's host `OMSAgentID`) and a VM's
+    /// `_ResourceId` (`AzureID`), so the events' host is the alerts' host.
+    fn set_la_host(&mut self, name: Option<String>, v: &View) -> Option<usize> {
+        let h = name.as_deref().and_then(host).map(|mut e| {
+            if let Some(id) = v.s(&["SourceComputerId"]).filter(|s| is_agent_id(s)) {
+                e = e.with("OMSAgentID", id);
+            }
+            if let Some(id) = v.s(&["_ResourceId"]).filter(|s| is_vm_resource(s)) {
+                e = e.with("AzureID", id);
+            }
+            e
+        });
+        self.set_host_entity(h)
+    }
+    fn set_host_entity(&mut self, h: Option<EntityRecord>) -> Option<usize> {
+        let h = self.ent(h, false);
         if self.host.is_none() {
             self.host = h;
         }
@@ -184,6 +202,21 @@ fn trunc(s: &str, n: usize) -> String {
 
 fn is_ip(s: &str) -> bool {
     s.parse::<std::net::IpAddr>().is_ok()
+}
+
+/// A Log Analytics agent id (a GUID; empty and all-zero ids identify nothing).
+fn is_agent_id(s: &str) -> bool {
+    s.len() >= 32
+        && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+        && s.chars().any(|c| c.is_ascii_hexdigit() && c != '0')
+}
+
+/// An Azure resource id of a machine (a VM or an Arc server), not of any other resource.
+fn is_vm_resource(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    l.starts_with("/subscriptions/")
+        && (l.contains("/providers/microsoft.compute/virtualmachines/")
+            || l.contains("/providers/microsoft.hybridcompute/machines/"))
 }
 
 pub(crate) fn host(name: &str) -> Option<EntityRecord> {
@@ -449,7 +482,7 @@ fn windows(v: View, table: Table) -> Mapped {
             ],
         )
     };
-    let h = m.set_host(computer.clone());
+    let h = m.set_la_host(computer.clone(), &v);
     let hostname = computer.clone().unwrap_or_default();
     let e = eid.as_deref().unwrap_or("");
     let mut summary = String::new();
@@ -1471,7 +1504,7 @@ fn logtable(v: View) -> Mapped {
             "date_time",
         ],
     );
-    let h = m.set_host(v.s(&["DeviceName", "Computer", "HostName", "Hostname"]));
+    let h = m.set_la_host(v.s(&["DeviceName", "Computer", "HostName", "Hostname"]), &v);
     let acct = m.ent(
         account(
             v.s(&["AccountName"]),

@@ -196,10 +196,11 @@ fn securityevent_4624_logons() {
         )
         .unwrap();
     assert!(props.contains("\"logon_type\":\"3\""), "{props}");
-    // the same lab host as the alerts: weak bare host name, one entity
+    // the same lab host as the alerts, one entity: `Computer` plus the row's
+    // `SourceComputerId` (the agent id = Sentinel's host OMSAgentID), a strong key
     assert_eq!(i.n("SELECT count(*) FROM entities WHERE kind='host'"), 1);
     assert_eq!(
-        i.n("SELECT count(*) FROM entities WHERE kind='host' AND key='~host|name=msticalertswin1'"),
+        i.n("SELECT count(*) FROM entities WHERE kind='host' AND strength='strong' AND key='host|omsagentid=263a788b-6526-4cdc-8ed9-d79402fe4aa0'"),
         1
     );
     // every event mentions at least its host
@@ -207,6 +208,57 @@ fn securityevent_4624_logons() {
         i.n("SELECT count(DISTINCT src) FROM relations WHERE kind='mentions'"),
         25
     );
+}
+
+/// Import several fixtures into one case.
+fn import_into(store: &mut SqliteStore, rel: &str) -> ImportOutcome {
+    let path = fixture(rel);
+    let format = detect(&path, &head(&path)).unwrap_or_else(|| panic!("{rel}: not detected"));
+    let meta = SourceMeta {
+        path: rel.into(),
+        sha256: rel.into(),
+        size: 0,
+        format: format.name().into(),
+    };
+    store
+        .import_source(&meta, &mut |_, _| true, &mut |sink: &mut dyn Sink| {
+            import(format, &path, sink, &Settings::default())
+        })
+        .unwrap()
+}
+
+#[test]
+fn securityevent_host_carries_agent_id_and_vm_resource_id() {
+    // all_events_df rows carry Computer, SourceComputerId and the VM's _ResourceId;
+    // host_logons rows Computer and SourceComputerId only: one strong host, whichever file
+    // comes first, known by both keys (as the alerts' host is: AzureID and OMSAgentID)
+    for order in [
+        ["host_logons.jsonl", "all_events_df.jsonl"],
+        ["all_events_df.jsonl", "host_logons.jsonl"],
+    ] {
+        let mut store = SqliteStore::in_memory(Actor("test".into())).unwrap();
+        for f in order {
+            import_into(&mut store, &format!("msticpy/tests/testdata/localdata/{f}"));
+        }
+        let n = |sql: &str| -> i64 { store.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            n("SELECT count(*) FROM entities WHERE kind='host'"),
+            1,
+            "{order:?}"
+        );
+        assert_eq!(n("SELECT count(*) FROM entities WHERE kind='host' AND strength='strong' AND label LIKE 'msticalertswin1'"), 1);
+        assert_eq!(
+            n("SELECT count(*) FROM entities WHERE kind='host' AND key LIKE '~%'"),
+            0
+        );
+        let keys = n("SELECT count(*) FROM entity_keys k JOIN entities e ON e.id = k.entity_id WHERE e.kind='host' AND (k.key = 'host|omsagentid=263a788b-6526-4cdc-8ed9-d79402fe4aa0' OR k.key = 'host|azureid=/subscriptions/40dcc8bf-0478-4f3b-b275-ed0a94f2c013/resourcegroups/asihuntomsworkspacerg/providers/microsoft.compute/virtualmachines/msticalertswin1')");
+        assert_eq!(keys, 2, "{order:?}");
+        // every event of both files is linked to that host
+        assert_eq!(
+            n("SELECT count(*) FROM events"),
+            n("SELECT count(DISTINCT r.src) FROM relations r JOIN entities e ON r.dst = 'entity:' || e.id WHERE r.kind = 'mentions' AND e.kind = 'host'")
+        );
+    }
 }
 
 #[test]

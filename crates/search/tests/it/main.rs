@@ -58,7 +58,11 @@ fn store() -> SqliteStore {
     };
     store
         .import_source(&meta, &mut |_, _| true, &mut |s: &mut dyn Sink| {
-            let host = EntityRecord::new("host").with("HostName", "MSTICAlertsWin1");
+            // as in the real alerts of this lab host: the name and the agent id, which the
+            // SecurityEvent rows carry as SourceComputerId (so both are one host entity)
+            let host = EntityRecord::new("host")
+                .with("HostName", "MSTICAlertsWin1")
+                .with("OMSAgentID", "263a788b-6526-4cdc-8ed9-d79402fe4aa0");
             let (h, _) = s.entity(&host, None, 1)?;
             for (i, (name, sev)) in [
                 ("Suspicious RDP logon", Severity::High),
