@@ -184,7 +184,7 @@ pub fn alert_from(o: &Map<String, Value>) -> AlertRecord {
             name
         },
         alert_type: text(o, &["AlertType"]),
-        severity: Severity::parse(&text(o, &["Severity", "ReportedSeverity"])),
+        severity: Severity::parse(&text(o, &["Severity", "AlertSeverity", "ReportedSeverity"])),
         status: Status::parse(&text(o, &["Status"])),
         provider: text(o, &["ProviderName", "ProductComponentName"]),
         product: text(o, &["ProductName"]),

@@ -141,11 +141,7 @@ pub fn csv_rows<R: Read>(r: R) -> impl Iterator<Item = Rec> {
         .from_reader(r);
     let headers: Result<Vec<String>, String> = rdr
         .headers()
-        .map(|h| {
-            h.iter()
-                .map(|s| s.trim().trim_start_matches('\u{feff}').to_string())
-                .collect()
-        })
+        .map(|h| h.iter().map(|s| header_name(s)).collect())
         .map_err(|e| e.to_string());
     let mut records = rdr.into_records();
     let mut n = 0u64;
@@ -179,6 +175,16 @@ pub fn csv_rows<R: Read>(r: R) -> impl Iterator<Item = Rec> {
     })
 }
 
+/// A CSV header as the column name: BOM and spaces trimmed, and the unit suffix the Azure
+/// portal's "Export to CSV" appends (`TimeGenerated [UTC]`) dropped.
+fn header_name(h: &str) -> String {
+    let h = h.trim().trim_start_matches('\u{feff}').trim();
+    match h.strip_suffix(']').and_then(|x| x.rsplit_once(" [")) {
+        Some((name, _unit)) => name.trim().to_string(),
+        None => h.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +211,13 @@ mod tests {
         let got: Vec<_> = json_lines(&b"{\"a\":1}\n\n{oops\n{\"b\":2}\n"[..]).collect();
         assert_eq!(got.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 3, 4]);
         assert!(got[1].1.is_err());
+    }
+
+    #[test]
+    fn portal_headers_lose_their_unit() {
+        assert_eq!(header_name("TimeGenerated [UTC]"), "TimeGenerated");
+        assert_eq!(header_name("\u{feff}SystemAlertId"), "SystemAlertId");
+        assert_eq!(header_name("[odd]"), "[odd]");
     }
 
     #[test]

@@ -607,3 +607,56 @@ fn unknown_and_missing_files_are_refused_with_the_path() {
     assert_eq!(e.code(), "directory");
     assert_eq!(s.stats().unwrap().sources, 0);
 }
+
+/// The same real rows under the column names of the Log Analytics `SecurityAlert` schema
+/// (`DisplayName`, `AlertSeverity`, `StartTime`, `EndTime`; msticpy renamed them) and with
+/// the Azure portal's CSV headers (`TimeGenerated [UTC]`): the same alerts come out.
+#[test]
+fn log_analytics_column_names_and_portal_csv_headers() {
+    let text = std::fs::read_to_string(fixture(ALERTS)).unwrap();
+    let renamed: Vec<Value> = text
+        .lines()
+        .map(|l| {
+            let mut o: serde_json::Map<String, Value> = serde_json::from_str(l).unwrap();
+            for (old, new) in [
+                ("AlertDisplayName", "DisplayName"),
+                ("Severity", "AlertSeverity"),
+                ("StartTimeUtc", "StartTime"),
+                ("EndTimeUtc", "EndTime"),
+            ] {
+                let v = o.remove(old).unwrap();
+                o.insert(new.to_string(), v);
+            }
+            Value::Object(o)
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("la.jsonl");
+    std::fs::write(
+        &jsonl,
+        renamed
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .unwrap();
+    let csv = dir.path().join("portal.csv");
+    let body = as_csv(&renamed);
+    let (header, rest) = body.split_once('\n').unwrap();
+    let header = header
+        .replace("TimeGenerated", "TimeGenerated [UTC]")
+        .replace("StartTime,", "StartTime [UTC],")
+        .replace("EndTime,", "EndTime [UTC],");
+    assert_eq!(header.matches(" [UTC]").count(), 3, "{header}");
+    std::fs::write(&csv, format!("{header}\n{rest}")).unwrap();
+
+    let mut a = store();
+    import(&mut a, &fixture(ALERTS));
+    for p in [&jsonl, &csv] {
+        let mut b = store();
+        let r = import(&mut b, p);
+        assert!(r.skipped.is_empty(), "{:?}", r.skipped);
+        assert_eq!(render(&a), render(&b), "{}", p.display());
+    }
+}
