@@ -141,7 +141,7 @@ pub fn csv_rows<R: Read>(r: R) -> impl Iterator<Item = Rec> {
         .from_reader(r);
     let headers: Result<Vec<String>, String> = rdr
         .headers()
-        .map(|h| h.iter().map(|s| header_name(s)).collect())
+        .map(|h| h.iter().map(header_name).collect())
         .map_err(|e| e.to_string());
     let mut records = rdr.into_records();
     let mut n = 0u64;
