@@ -45,7 +45,7 @@ pub(crate) fn import<R: Read + Seek + Send + 'static>(
         ctx.tick()?;
         match r {
             Ok(rec) => {
-                let mut flat = flatten(&rec.data);
+                let mut flat = flatten(rec.data);
                 flat.entry("EventRecordID")
                     .or_insert_with(|| Value::from(rec.event_record_id));
                 flat.entry("SystemTime")
@@ -69,51 +69,65 @@ pub(crate) fn import<R: Read + Seek + Send + 'static>(
 
 /// `{"Event":{"System":{…},"EventData":{…}}}` → one flat map: the System fields a reader
 /// needs (EventID, Channel, Computer, Provider, TimeCreated, EventRecordID, Level, Task,
-/// UserID…) and every EventData / UserData field by name.
-pub(crate) fn flatten(doc: &Value) -> Map<String, Value> {
+/// UserID…) and every EventData / UserData field by name. Takes the document so values are
+/// moved, not copied.
+pub(crate) fn flatten(doc: Value) -> Map<String, Value> {
     let mut out = Map::new();
-    let ev = doc.get("Event").unwrap_or(doc);
-    if let Some(Value::Object(sys)) = ev.get("System") {
+    let mut doc = match doc {
+        Value::Object(o) => o,
+        _ => return out,
+    };
+    let mut ev = match doc.remove("Event") {
+        Some(Value::Object(e)) => e,
+        Some(_) => return out,
+        None => doc,
+    };
+    if let Some(Value::Object(sys)) = ev.remove("System") {
         for (k, v) in sys {
             match (k.as_str(), v) {
-                ("Provider_attributes", Value::Object(a)) => {
-                    if let Some(n) = a.get("Name") {
-                        out.insert("Provider".into(), n.clone());
+                ("Provider_attributes", Value::Object(mut a)) => {
+                    if let Some(n) = a.remove("Name") {
+                        out.insert("Provider".into(), n);
                     }
                 }
-                ("TimeCreated_attributes", Value::Object(a)) => {
-                    if let Some(t) = a.get("SystemTime") {
-                        out.insert("TimeCreated".into(), t.clone());
+                ("TimeCreated_attributes", Value::Object(mut a)) => {
+                    if let Some(t) = a.remove("SystemTime") {
+                        out.insert("TimeCreated".into(), t);
                     }
                 }
-                ("Security_attributes", Value::Object(a)) => {
-                    if let Some(u) = a.get("UserID") {
-                        out.insert("UserID".into(), u.clone());
+                ("Security_attributes", Value::Object(mut a)) => {
+                    if let Some(u) = a.remove("UserID") {
+                        out.insert("UserID".into(), u);
                     }
                 }
                 ("Execution_attributes", Value::Object(a)) => {
                     for (ek, ev) in a {
-                        out.insert(format!("Execution{ek}"), ev.clone());
+                        out.insert(format!("Execution{ek}"), ev);
                     }
                 }
-                (_, Value::Object(o)) if o.contains_key("#text") => {
-                    out.insert(k.clone(), o["#text"].clone());
+                (_, Value::Object(mut o)) if o.contains_key("#text") => {
+                    if let Some(t) = o.remove("#text") {
+                        out.insert(k, t);
+                    }
                 }
                 (_, Value::Object(_)) | (_, Value::Null) => {}
-                _ => {
-                    out.insert(k.clone(), v.clone());
+                (_, v) => {
+                    out.insert(k, v);
                 }
             }
         }
     }
     for section in ["EventData", "UserData"] {
-        match ev.get(section) {
+        match ev.remove(section) {
             Some(Value::Object(d)) => {
                 // UserData wraps its fields in one element named after the event
-                let d = if section == "UserData" && d.len() == 1 {
-                    match d.values().next() {
-                        Some(Value::Object(inner)) => inner,
-                        _ => d,
+                let d = if section == "UserData"
+                    && d.len() == 1
+                    && matches!(d.values().next(), Some(Value::Object(_)))
+                {
+                    match d.into_iter().next() {
+                        Some((_, Value::Object(inner))) => inner,
+                        _ => Map::new(),
                     }
                 } else {
                     d
@@ -122,11 +136,11 @@ pub(crate) fn flatten(doc: &Value) -> Map<String, Value> {
                     if k.ends_with("_attributes") {
                         continue;
                     }
-                    out.entry(k.clone()).or_insert_with(|| v.clone());
+                    out.entry(k).or_insert(v);
                 }
             }
             Some(v @ Value::String(_)) => {
-                out.entry(section.to_string()).or_insert_with(|| v.clone());
+                out.entry(section.to_string()).or_insert(v);
             }
             _ => {}
         }
