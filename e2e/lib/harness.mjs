@@ -43,13 +43,24 @@ function waitForPort(port, timeoutMs = 20000) {
   });
 }
 
-let nextPort = 4444;
+/** A free loopback port (so several e2e runs can share a machine). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 /** A tauri-driver whose app sees `env` (the app inherits the driver's environment). */
 export async function startDriver(env) {
-  const port = nextPort;
-  nextPort += 2; // tauri-driver also uses port+1 for WebKitWebDriver
-  const driver = spawn(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(port), "--native-port", String(port + 1)], {
+  const port = await freePort(); // tauri-driver's own port
+  let native = await freePort(); // WebKitWebDriver's
+  while (native === port) native = await freePort();
+  const driver = spawn(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(port), "--native-port", String(native)], {
     stdio: ["ignore", "inherit", "inherit"],
     env: { ...process.env, ...env },
   });

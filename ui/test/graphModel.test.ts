@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newGraph, placeAround, syncGraph, tidyPositions } from "../src/lib/graphModel";
+import { newGraph, placeAround, syncGraph } from "../src/lib/graphModel";
 import { edgeReducer, emptyView, nodeReducer } from "../src/lib/reducers";
 import type { MapNode, MapState } from "../src/ipc/bindings";
 
@@ -56,19 +56,6 @@ describe("graph model", () => {
       expect(Math.hypot(spots[i].x - 70, spots[i].y)).toBeGreaterThan(25);
       for (let j = i + 1; j < spots.length; j++) expect(Math.hypot(spots[i].x - spots[j].x, spots[i].y - spots[j].y)).toBeGreaterThan(25);
     }
-  });
-});
-
-describe("tidy", () => {
-  it("moves overlapping nodes apart and returns engine-oriented positions", () => {
-    const g = newGraph();
-    syncGraph(g, state([node("alert:1", "alert", 0, 0), node("entity:1", "host", 1, 0), node("entity:2", "ip", 0, 1, { pinned: true })], []));
-    const moved = tidyPositions(g, 1);
-    expect(moved.map((m) => m.node)).not.toContain("entity:2");
-    const after = new Map(moved.map((m) => [m.node, m]));
-    const a = after.get("alert:1") ?? { x: 0, y: 0 };
-    const b = after.get("entity:1") ?? { x: 1, y: 0 };
-    expect(Math.hypot(a.x - b.x, a.y - b.y)).toBeGreaterThan(20);
   });
 });
 

@@ -2,7 +2,6 @@
 // Pure functions over a Graph instance; the renderer (one long-lived sigma) only draws it and
 // applies view state (selection, hover) through reducers (see reducers.ts).
 import Graph from "graphology";
-import noverlap from "graphology-layout-noverlap";
 import type { MapState } from "../ipc/bindings";
 import { colorFor, edgeInScope, iconFor, scopeOf, sizeFor } from "./style";
 
@@ -136,6 +135,9 @@ export function syncGraph(g: MapGraph, state: MapState, anchor: string | null = 
     else if (!g.hasDirectedEdge(e.from, e.to)) g.addDirectedEdgeWithKey(e.id, e.from, e.to, attrs);
   }
 
+  // hubs draw a little larger, so sigma's label grid names them first
+  g.forEachNode((n, a) => g.setNodeAttribute(n, "size", sizeFor(a.kind) + Math.min(6, Math.log2(1 + g.degree(n)) * 1.5)));
+
   placeUnplaced(g, unplaced, anchor);
   return added;
 }
@@ -179,30 +181,4 @@ export function positionsOf(g: MapGraph, ids: string[]): { node: string; x: numb
 
 export function visibleCount(g: MapGraph): number {
   return g.filterNodes((_, a) => !a.hidden).length;
-}
-
-/**
- * "Tidy": spread the visible nodes so no node or label overlaps another, keeping the overall
- * arrangement. `unitsPerPx` converts the label's on-screen width into graph units. Returns the
- * new positions of the nodes that moved (pinned nodes stay), in the engine's orientation, ready
- * for a Move op (one undoable step).
- */
-export function tidyPositions(g: MapGraph, unitsPerPx: number): { node: string; x: number; y: number }[] {
-  const sub = g.copy() as MapGraph;
-  sub.forEachNode((n, a) => {
-    if (a.hidden) sub.dropNode(n);
-  });
-  const radius = (a: NodeAttrs) => ((Math.min(a.label.length, 32) * 7 + a.size * 2 + 10) / 2) * unitsPerPx;
-  const pos = noverlap(sub, {
-    maxIterations: 200,
-    inputReducer: (key, attr) => ({ x: attr.x, y: attr.y, size: radius(sub.getNodeAttributes(key)) }),
-    settings: { margin: 4 * unitsPerPx, ratio: 1, expansion: 1.1, speed: 3, gridSize: 20 },
-  });
-  const out: { node: string; x: number; y: number }[] = [];
-  for (const [node, p] of Object.entries(pos)) {
-    const a = g.getNodeAttributes(node);
-    if (a.pinned || (Math.abs(a.x - p.x) < 1e-6 && Math.abs(a.y - p.y) < 1e-6)) continue;
-    out.push({ node, x: p.x, y: -p.y });
-  }
-  return out;
 }
