@@ -149,7 +149,11 @@ fn main() {
         evtx_events += run(&mut store, p, EventFormat::Evtx).0;
     }
     let ours = t.elapsed();
+    // evtx_dump: on PATH, else the workspace's `.tools` (`cargo install evtx --locked --root
+    // .tools`), else a scratch install
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/bin/evtx_dump");
     let (base, base_name) = match which("evtx_dump")
+        .or_else(|| Some(tools).filter(|p| p.is_file()))
         .or_else(|| which("/tmp/cbtools/bin/evtx_dump").filter(|p| p.is_file()))
     {
         Some(bin) => {
