@@ -179,6 +179,31 @@ struct Model {
 }
 
 const RING: f64 = 160.0;
+/// Two nodes closer than this overlap on screen at the default zoom.
+const MIN_GAP: f64 = 70.0;
+
+/// Positions on the map, bucketed in `MIN_GAP` cells for a cheap "is this spot free" test.
+#[derive(Default)]
+struct Occupancy(std::collections::HashMap<(i64, i64), Vec<(f64, f64)>>);
+
+impl Occupancy {
+    fn cell(x: f64, y: f64) -> (i64, i64) {
+        ((x / MIN_GAP).floor() as i64, (y / MIN_GAP).floor() as i64)
+    }
+    fn insert(&mut self, x: f64, y: f64) {
+        self.0.entry(Self::cell(x, y)).or_default().push((x, y));
+    }
+    fn near(&self, x: f64, y: f64) -> bool {
+        let (cx, cy) = Self::cell(x, y);
+        (cx - 1..=cx + 1).any(|i| {
+            (cy - 1..=cy + 1).any(|j| {
+                self.0
+                    .get(&(i, j))
+                    .is_some_and(|v| v.iter().any(|(a, b)| (a - x).hypot(b - y) < MIN_GAP))
+            })
+        })
+    }
+}
 const PER_RING: usize = 12;
 
 impl Model {
@@ -304,18 +329,46 @@ impl Model {
     }
 
     /// Place a node added from `parent`, the `k`-th child of it: on rings around the parent.
-    fn place(&self, parent: Option<NodeId>, k: usize) -> (f64, f64) {
-        let (px, py) = parent
+    /// Where the `k`-th child of `parent` goes: on rings around the parent, starting on the
+    /// side facing away from the parent's own parent (so a branch grows outward), skipping
+    /// spots closer than `MIN_GAP` to a node already on the map (`taken`). Deterministic, so a
+    /// replayed history lands every node where it was.
+    fn place(&self, parent: Option<NodeId>, k: usize, taken: &Occupancy) -> (f64, f64) {
+        let pos = |id: &NodeId| {
+            self.meta
+                .get(id)
+                .map(|m| (m.x.unwrap_or(0.0), m.y.unwrap_or(0.0)))
+        };
+        let (px, py) = parent.as_ref().and_then(pos).unwrap_or((0.0, 0.0));
+        let away = parent
             .and_then(|p| self.meta.get(&p))
-            .map(|m| (m.x.unwrap_or(0.0), m.y.unwrap_or(0.0)))
-            .unwrap_or((0.0, 0.0));
-        let ring = (k / PER_RING) as f64 + 1.0;
-        let angle = std::f64::consts::TAU * (k % PER_RING) as f64 / PER_RING as f64 + ring * 0.26;
-        let r = RING * ring;
-        (
-            ((px + r * angle.cos()) * 10.0).round() / 10.0,
-            ((py + r * angle.sin()) * 10.0).round() / 10.0,
-        )
+            .and_then(|m| m.parent)
+            .and_then(|g| pos(&g))
+            .map(|(gx, gy)| (py - gy).atan2(px - gx))
+            .unwrap_or(0.0);
+        let mut slot = k;
+        loop {
+            let ring = (slot / PER_RING) as f64 + 1.0;
+            let i = (slot % PER_RING) as f64;
+            // alternate sides around the outward direction: 0, +1, -1, +2, -2, …
+            let step = if i == 0.0 {
+                0.0
+            } else if i % 2.0 == 1.0 {
+                i.div_euclid(2.0) + 1.0
+            } else {
+                -(i / 2.0)
+            };
+            let angle = away + std::f64::consts::TAU * step / PER_RING as f64 + ring * 0.13;
+            let r = RING * ring;
+            let (x, y) = (
+                ((px + r * angle.cos()) * 10.0).round() / 10.0,
+                ((py + r * angle.sin()) * 10.0).round() / 10.0,
+            );
+            if !taken.near(x, y) || slot > k + 40 * PER_RING {
+                return (x, y);
+            }
+            slot += 1;
+        }
     }
 
     fn add(&mut self, eff: &Effect, parent: Option<NodeId>) {
@@ -327,9 +380,18 @@ impl Model {
         if parent.is_none() {
             k = self.meta.len();
         }
+        let mut taken = Occupancy::default();
+        if !eff.nodes.is_empty() {
+            for m in self.meta.values() {
+                if let (Some(x), Some(y)) = (m.x, m.y) {
+                    taken.insert(x, y);
+                }
+            }
+        }
         for n in &eff.nodes {
             if self.graph.add_node(n.clone()) {
-                let (x, y) = self.place(parent, k);
+                let (x, y) = self.place(parent, k, &taken);
+                taken.insert(x, y);
                 k += 1;
                 self.meta.insert(
                     n.id,

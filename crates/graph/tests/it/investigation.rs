@@ -193,3 +193,65 @@ fn map_semantics() {
     assert_eq!(investigation::get(&s, id).unwrap().history_len, 2);
     assert!(investigation::apply(&mut s, id, MapOp::Back).is_err());
 }
+
+/// Expanding neighbours of neighbours must not drop new nodes on top of old ones: every pair of
+/// placed nodes keeps a gap (the map was unreadable when rings of two parents overlapped).
+#[test]
+fn expansions_from_different_parents_do_not_overlap() {
+    let mut s = store();
+    let sc = scenario(&mut s);
+    let m = investigation::create(&mut s, "gap", sc.alerts[1]).unwrap();
+    let mut st = investigation::apply(
+        &mut s,
+        m.id,
+        MapOp::Expand {
+            node: sc.alerts[1],
+            query: "entities".into(),
+            limit: None,
+            offset: None,
+        },
+    )
+    .unwrap();
+    // expand every entity that has something more to show, breadth first
+    let children: Vec<NodeId> = st
+        .nodes
+        .iter()
+        .filter(|n| n.parent == Some(sc.alerts[1]))
+        .map(|n| n.view.id)
+        .collect();
+    for c in children {
+        for q in cb_graph::queries(&s, c)
+            .unwrap()
+            .into_iter()
+            .filter(|q| q.count > 0)
+        {
+            st = investigation::apply(
+                &mut s,
+                m.id,
+                MapOp::Expand {
+                    node: c,
+                    query: q.id,
+                    limit: None,
+                    offset: None,
+                },
+            )
+            .unwrap();
+        }
+    }
+    assert!(
+        st.nodes.len() > 8,
+        "the scenario grows a real map ({} nodes)",
+        st.nodes.len()
+    );
+    for (i, a) in st.nodes.iter().enumerate() {
+        for b in &st.nodes[i + 1..] {
+            let d = (a.x.unwrap() - b.x.unwrap()).hypot(a.y.unwrap() - b.y.unwrap());
+            assert!(
+                d >= 70.0,
+                "{} and {} are {d:.0} apart",
+                a.view.id,
+                b.view.id
+            );
+        }
+    }
+}
