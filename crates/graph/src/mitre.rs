@@ -172,3 +172,96 @@ mod tests {
         assert!(t.lookup("Execution").unwrap().stage < t.lookup("Persistence").unwrap().stage);
     }
 }
+
+const TECHNIQUES_CSV: &str =
+    include_str!("../../../fixtures/mitre-cti/enterprise-techniques-flat.csv");
+
+/// An ATT&CK technique of the bundled data (v18, enterprise).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Technique {
+    /// `T1059` or `T1059.001`.
+    pub id: String,
+    pub name: String,
+    /// For a sub-technique, its parent's name (`Command and Scripting Interpreter`).
+    pub parent_name: Option<String>,
+    /// Tactic short names (`execution`, `persistence`…).
+    pub tactics: Vec<String>,
+}
+
+/// Technique names by id, from the bundled flat CSV (id, name, tactics, …).
+pub fn technique(id: &str) -> Option<&'static Technique> {
+    static T: OnceLock<std::collections::HashMap<String, Technique>> = OnceLock::new();
+    let all = T.get_or_init(|| {
+        let mut by_id = std::collections::HashMap::new();
+        let mut rows = csv_rows(TECHNIQUES_CSV);
+        rows.next(); // header
+        for r in rows {
+            if r.len() >= 3 {
+                by_id.insert(
+                    r[0].to_ascii_uppercase(),
+                    Technique {
+                        id: r[0].clone(),
+                        name: r[1].clone(),
+                        parent_name: None,
+                        tactics: r[2]
+                            .split(';')
+                            .filter(|t| !t.is_empty())
+                            .map(String::from)
+                            .collect(),
+                    },
+                );
+            }
+        }
+        let parents: Vec<(String, String)> = by_id
+            .keys()
+            .filter_map(|k| k.split_once('.').map(|(p, _)| (k.clone(), p.to_string())))
+            .collect();
+        for (k, p) in parents {
+            let name = by_id.get(&p).map(|t| t.name.clone());
+            if let Some(t) = by_id.get_mut(&k) {
+                t.parent_name = name;
+            }
+        }
+        by_id
+    });
+    all.get(&id.trim().to_ascii_uppercase())
+}
+
+/// Minimal CSV splitting for the bundled file (quoted fields may hold commas).
+fn csv_rows(text: &str) -> impl Iterator<Item = Vec<String>> + '_ {
+    text.lines().filter(|l| !l.trim().is_empty()).map(|line| {
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        let mut quoted = false;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' if quoted && chars.peek() == Some(&'"') => {
+                    cur.push('"');
+                    chars.next();
+                }
+                '"' => quoted = !quoted,
+                ',' if !quoted => out.push(std::mem::take(&mut cur)),
+                c => cur.push(c),
+            }
+        }
+        out.push(cur);
+        out
+    })
+}
+
+#[cfg(test)]
+mod technique_tests {
+    #[test]
+    fn techniques_have_names() {
+        let t = super::technique("T1059").unwrap();
+        assert_eq!(t.name, "Command and Scripting Interpreter");
+        let s = super::technique("t1059.001").unwrap();
+        assert_eq!(s.name, "PowerShell");
+        assert_eq!(
+            s.parent_name.as_deref(),
+            Some("Command and Scripting Interpreter")
+        );
+        assert!(super::technique("T0000").is_none());
+    }
+}
