@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod error;
 mod wire;
+mod work;
 
 use tauri::Manager;
 
@@ -14,6 +15,7 @@ fn main() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(commands::AppState::default())
+        .manage(work::WorkState::default())
         .setup(|app| {
             let dir = std::env::var_os("CASEBOARD_CONFIG_DIR")
                 .map(std::path::PathBuf::from)
@@ -40,6 +42,17 @@ fn main() {
             commands::investigation_redo,
             commands::technique_names,
             commands::report,
+            work::triage,
+            work::triage_state,
+            work::mark_related,
+            work::activity,
+            work::search,
+            work::import_candidates,
+            work::import_file,
+            work::import_cancel,
+            work::sources,
+            work::find_path,
+            work::save_file,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Caseboard window");

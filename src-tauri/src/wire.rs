@@ -354,6 +354,13 @@ pub enum MapOp {
     },
     Back,
     Forward,
+    /// Add the shortest path between two nodes (cb-graph `path`).
+    ShowPath {
+        from: NodeIdText,
+        to: NodeIdText,
+        max_depth: Option<usize>,
+        kinds: Option<Vec<String>>,
+    },
 }
 
 /// Convert between a core type and its wire mirror through their (shared) serde form.
@@ -401,7 +408,7 @@ pub fn bindings() -> String {
         "// GENERATED from src-tauri/src/wire.rs by `cargo test -p caseboard-app bindings` — do not edit.\n\
          // Regenerate: UPDATE_BINDINGS=1 cargo test -p caseboard-app bindings\n\n",
     );
-    for d in decls {
+    for d in decls.into_iter().chain(crate::work::decls()) {
         out.push_str("export ");
         out.push_str(&d);
         out.push_str("\n\n");

@@ -103,6 +103,80 @@ cursor: number, timeScope: TimeScope | null, canUndo: boolean, canRedo: boolean,
 
 export type Position = { node: string, x: number, y: number, };
 
-export type MapOp = { "op": "expand", node: string, query: string, limit: number | null, offset: number | null, } | { "op": "add_nodes", nodes: Array<string>, } | { "op": "hide", nodes: Array<string>, } | { "op": "unhide", nodes: Array<string>, } | { "op": "collapse", node: string, } | { "op": "uncollapse", node: string, } | { "op": "pin", node: string, x: number, y: number, } | { "op": "unpin", node: string, } | { "op": "remove", nodes: Array<string>, } | { "op": "move", positions: Array<Position>, } | { "op": "set_time_scope", from: string | null, to: string | null, } | { "op": "navigate", node: string, } | { "op": "back" } | { "op": "forward" };
+export type MapOp = { "op": "expand", node: string, query: string, limit: number | null, offset: number | null, } | { "op": "add_nodes", nodes: Array<string>, } | { "op": "hide", nodes: Array<string>, } | { "op": "unhide", nodes: Array<string>, } | { "op": "collapse", node: string, } | { "op": "uncollapse", node: string, } | { "op": "pin", node: string, x: number, y: number, } | { "op": "unpin", node: string, } | { "op": "remove", nodes: Array<string>, } | { "op": "move", positions: Array<Position>, } | { "op": "set_time_scope", from: string | null, to: string | null, } | { "op": "navigate", node: string, } | { "op": "back" } | { "op": "forward" } | { "op": "show_path", from: string, to: string, max_depth: number | null, kinds: Array<string> | null, };
+
+export type TriageRequest = { 
+/**
+ * `Active`, `InProgress`, `Resolved`, `Dismissed`.
+ */
+status: string | null, 
+/**
+ * `true_positive`, `benign_positive`, `false_positive`, `undetermined`.
+ */
+classification: string | null, reason: string | null, 
+/**
+ * Severity override: `Informational`, `Low`, `Medium`, `High`.
+ */
+severity: string | null, owner: string | null, note: string | null, addTags: Array<string>, removeTags: Array<string>, };
+
+export type NoteInfo = { at: string, actor: string, text: string, };
+
+export type RelatedInfo = { entity: string, label: string, reason: string, at: string, actor: string, };
+
+export type TriageInfo = { id: string, status: string, 
+/**
+ * `false_positive: <reason>` etc.; empty when never classified.
+ */
+classification: string, severity: Severity | null, severityOverridden: boolean, owner: string, tags: Array<string>, notes: Array<NoteInfo>, related: Array<RelatedInfo>, 
+/**
+ * Who the window writes audit entries as.
+ */
+actor: string, };
+
+export type ActivityEntry = { id: number, at: string, actor: string, action: string, target: string, detail: Record<string, unknown> | null, };
+
+export type SearchHit = { id: string, time: string | null, source: string, summary: string, entities: Array<string>, };
+
+export type SyntaxProblem = { 
+/**
+ * Character offset in the query.
+ */
+position: number, expected: string, };
+
+export type SearchReply = { total: number, bySource: Record<string, number>, hits: Array<SearchHit>, syntax: SyntaxProblem | null, 
+/**
+ * Labels of the entities named in `hits`.
+ */
+labels: Record<string, string>, };
+
+export type ImportCandidate = { path: string, 
+/**
+ * The detected format; `null` when `error` says why the file cannot be imported.
+ */
+format: string | null, error: string | null, size: number, };
+
+export type ImportProgress = { records: number, bytes: number, bytesTotal: number, 
+/**
+ * Records per second so far.
+ */
+rate: number, 
+/**
+ * Seconds left, estimated from bytes; `null` until there is a rate.
+ */
+etaSecs: number | null, elapsedSecs: number, };
+
+export type AddedCounts = { alerts: number, incidents: number, entities: number, relations: number, events: number, };
+
+export type SkippedInfo = { record: number, reason: string, };
+
+export type ImportReply = { path: string, 
+/**
+ * `ok`, `cancelled`, or the `cb_api::ApiError::code()` of the failure.
+ */
+outcome: string, message: string | null, format: string | null, sha256: string | null, added: AddedCounts | null, merged: number, skipped: Array<SkippedInfo>, duplicateOf: string | null, elapsedSecs: number, };
+
+export type SourceInfo = { id: number, path: string, sha256: string, size: number, format: string, importedAt: string, counts: Record<string, number>, merged: number, skipped: Array<{ record: number, reason: string }>, };
+
+export type PathReply = { nodes: Array<string>, edges: Array<string>, };
 
 export type NodeIdText = string;

@@ -1,7 +1,8 @@
 // The ONLY module that imports @tauri-apps/api (and Tauri plugins). Everything else talks to
 // the Rust side through the typed `api` object below; shapes come from ./bindings.ts, which is
 // generated from src-tauri/src/wire.rs.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import type * as B from "./bindings";
 
@@ -56,4 +57,46 @@ export const api = {
   },
   pickCaseToCreate: async (): Promise<string | null> =>
     (await saveDialog({ filters: CASE_FILTER, title: "New case", defaultPath: "case.caseboard" })) ?? null,
+
+  // ---- working a case (src-tauri/src/work.rs)
+  triage: (targets: string[], change: Partial<B.TriageRequest>) =>
+    call<B.TriageInfo[]>("triage", { targets, change: { addTags: [], removeTags: [], ...change } }),
+  triageState: (id: string) => call<B.TriageInfo>("triage_state", { id }),
+  markRelated: (target: string, entity: string, reason: string) => call<B.TriageInfo>("mark_related", { target, entity, reason }),
+  activity: (id: string) => call<B.ActivityEntry[]>("activity", { id }),
+  search: (query: string, limit: number, offset: number, sources: string[]) =>
+    call<B.SearchReply>("search", { query, limit, offset, sources }),
+  importCandidates: (paths: string[]) => call<B.ImportCandidate[]>("import_candidates", { paths }),
+  /** Import one file off the UI thread; `onProgress` gets records/bytes/rate/ETA. */
+  importFile: (id: number, path: string, onProgress: (p: B.ImportProgress) => void) =>
+    call<B.ImportReply>("import_file", { id, path, onProgress: new Channel<B.ImportProgress>(onProgress) }),
+  importCancel: (id: number) => call<boolean>("import_cancel", { id }),
+  sources: () => call<B.SourceInfo[]>("sources"),
+  findPath: (from: string, to: string, maxDepth?: number) => call<B.PathReply>("find_path", { from, to, maxDepth: maxDepth ?? null }),
+  saveFile: (path: string, bytes: Uint8Array) => call<number>("save_file", { path, bytes: Array.from(bytes) }),
+
+  /** Evidence files or folders to import; `null` when cancelled. */
+  pickEvidence: async (directory: boolean): Promise<string[] | null> => {
+    const p = await openDialog({ multiple: true, directory, title: directory ? "Import a folder" : "Import evidence files" });
+    if (p === null) return null;
+    return Array.isArray(p) ? p : [p];
+  },
+  /** Where to save an export. Automation can preset the answer (the native dialog cannot be driven). */
+  pickExportPath: async (ext: "png" | "svg"): Promise<string | null> => {
+    const preset = (window as unknown as { __cbSaveAs?: string }).__cbSaveAs;
+    if (preset) return `${preset}.${ext}`;
+    return (await saveDialog({ filters: [{ name: ext.toUpperCase(), extensions: [ext] }], title: `Export map as ${ext.toUpperCase()}`, defaultPath: `map.${ext}` })) ?? null;
+  },
+  /** Files and folders dropped on the window (native drag and drop gives real paths). */
+  onDrop: (handler: (paths: string[]) => void, hover: (on: boolean) => void) =>
+    getCurrentWebview()
+      .onDragDropEvent((e) => {
+        const p = e.payload;
+        if (p.type === "drop") {
+          hover(false);
+          handler(p.paths);
+        } else if (p.type === "enter") hover(true);
+        else if (p.type === "leave") hover(false);
+      })
+      .catch(() => () => {}),
 };

@@ -1,6 +1,13 @@
 // View state → sigma reducers. The graph model holds data; selection/hover/hidden are applied
 // here at render time, never written into the model.
 import type { EdgeAttrs, MapGraph, NodeAttrs } from "./graphModel";
+import { redactedLabel } from "./tools";
+
+/** A node's number among the nodes of its kind (stable for one map: graph order). */
+function redactIndex(g: MapGraph, node: string): number {
+  const kind = g.getNodeAttribute(node, "kind");
+  return g.filterNodes((_, a) => a.kind === kind).indexOf(node);
+}
 
 export interface ViewState {
   selected: string | null;
@@ -10,6 +17,11 @@ export interface ViewState {
   /** Nodes added by the last expansion (briefly emphasised). */
   fresh: Set<string>;
   dark: boolean;
+  /** Work tools (issue 6): a highlighted path, labels redacted for screenshots, and nodes
+   * hidden by time playback — all view-only. */
+  path?: { nodes: Set<string>; edges: Set<string> } | null;
+  redact?: boolean;
+  playHidden?: Set<string> | null;
 }
 
 export function emptyView(): ViewState {
@@ -35,6 +47,20 @@ export function nodeReducer(g: MapGraph, v: ViewState) {
       out.highlighted = true;
       out.zIndex = 2;
     }
+    if (v.playHidden?.has(node)) out.hidden = true;
+    if (v.path) {
+      if (v.path.nodes.has(node)) {
+        out.highlighted = true;
+        out.forceLabel = true;
+        out.zIndex = 3;
+        out.color = a.color;
+        if (!out.label) out.label = a.label;
+      } else {
+        out.color = v.dark ? "#334155" : "#e2e8f0";
+        out.zIndex = 0;
+      }
+    }
+    if (v.redact && out.label) out.label = redactedLabel(a.kind, redactIndex(g, node));
     return out;
   };
 }
@@ -54,6 +80,17 @@ export function edgeReducer(g: MapGraph, v: ViewState) {
     } else if (v.dark) {
       out.color = a.inScope ? "#94a3b8" : "#475569";
     }
+    if (v.playHidden?.has(s) || v.playHidden?.has(t)) out.hidden = true;
+    if (v.path) {
+      if (v.path.edges.has(edge)) {
+        out.color = "#7c3aed";
+        out.size = 4;
+        out.label = a.kind;
+      } else {
+        out.color = v.dark ? "#1e293b" : "#f1f5f9";
+      }
+    }
+    if (v.redact) out.label = "";
     return out;
   };
 }
