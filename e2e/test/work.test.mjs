@@ -201,6 +201,7 @@ test("time scope hides nodes outside the window; playback steps through time", a
     el.dispatchEvent(new Event("change", { bubbles: true }));
   });
   await waitFor(browser, async () => (await mapNodes(browser)).length < all, "nodes hidden by the time scope");
+  await browser.keys(["Escape"]); // no selection: the scoped map as it is
   const scoped = (await mapNodes(browser)).length;
   console.log(`# time scope: ${all} nodes → ${scoped} shown`);
   assert.ok(await to.isExisting());
