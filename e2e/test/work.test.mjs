@@ -172,11 +172,20 @@ test("the path between two chosen nodes highlights exactly what `caseboard path`
   if (await (await $("#drawer-close")).isExisting()) await (await $("#drawer-close")).click();
   await (await $("#map-fit")).click();
   await browser.pause(400);
-  await clickNode(browser, pair[0]);
+  // select a node on the map (a click on its disc), then close its explore menu, which may
+  // cover the other node; retried when the click landed while the map was still moving
+  const selectOnMap = async (id) => {
+    const label = cb(["show", casePath, id, "--json"]).label;
+    for (let i = 0; i < 3; i++) {
+      await clickNode(browser, id);
+      const ok = await browser.waitUntil(async () => (await browser.execute(() => document.querySelector("#pane-title")?.textContent ?? "")) === label, { timeout: 3000 }).catch(() => false);
+      if (ok) break;
+    }
+    if (await (await $("#explore-menu")).isExisting()) await browser.keys(["Escape"]);
+  };
+  await selectOnMap(pair[0]);
   await (await $("#path-from")).click();
-  await browser.keys(["Escape"]); // close the explore menu (it may cover the other node)
-  await clickNode(browser, pair[1]);
-  await browser.keys(["Escape"]);
+  await selectOnMap(pair[1]);
   await (await $("#path-to")).click();
   await waitFor(browser, async () => (await browser.execute(() => window.__cbTools.pathNodes().length)) > 0, "path drawn").catch(async (e) => {
     const note = await browser.execute((b) => [document.querySelector("#tools-note")?.textContent, document.querySelector("#path-to")?.disabled, document.querySelector("#pane-title")?.textContent, JSON.stringify(window.__cbMap.screenPos(b))].join(" | "), pair[1]);
@@ -254,6 +263,22 @@ test("import a real EVTX file from the Sources view: progress, then the new coun
   const sha = execSync(`sha256sum ${JSON.stringify(evtx)}`, { encoding: "utf8" }).split(" ")[0];
   assert.ok(await (await $(`#sources tr[data-sha="${sha}"]`)).isExisting(), "listed in Sources with its SHA-256");
   await shot(browser, "28-sources");
+});
+
+test("a folder imports every file the importer recognises and reports the others", async () => {
+  const folder = path.join(dir, "dropped-folder");
+  fs.mkdirSync(path.join(folder, "sub"), { recursive: true });
+  fs.copyFileSync(path.join(root, "fixtures/evtx-rs-samples/samples/Security_short_selected.evtx"), path.join(folder, "sub/Security_short_selected.evtx"));
+  fs.writeFileSync(path.join(folder, "notes.txt"), "not evidence\n");
+  const before = (await browser.$$("#import-jobs li.job")).length;
+  await browser.execute((p) => window.__cbImport([p]), folder);
+  await waitFor(browser, async () => (await browser.$$("#import-jobs li.job")).length === before + 2, "two files listed");
+  await waitFor(browser, async () => (await browser.execute(() => [...document.querySelectorAll("#import-jobs li.job")].slice(-2).every((j) => j.dataset.state === "done"))), "folder imported", 120000);
+  const jobs = await browser.execute(() => [...document.querySelectorAll("#import-jobs li.job")].slice(-2).map((j) => ({ name: j.querySelector(".name").textContent, outcome: j.dataset.outcome, text: j.textContent })));
+  const txt = jobs.find((j) => j.name === "notes.txt");
+  const ev = jobs.find((j) => j.name === "Security_short_selected.evtx");
+  assert.match(txt.text, /Not imported: .*unknown format/);
+  assert.equal(ev.outcome, "ok");
 });
 
 /** ≥100k real events: JSON lines from the OTRF compound archives in ../shared/data/perf. */
