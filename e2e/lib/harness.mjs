@@ -14,8 +14,17 @@ export const cli = process.env.CASEBOARD_CLI ?? path.join(root, "target/debug/ca
 export const shots = process.env.E2E_SHOTS ?? path.join(root, "logs/screenshots");
 fs.mkdirSync(shots, { recursive: true });
 
+const made = [];
+// Temporary cases and generated files go when the test process ends (E2E_KEEP=1 keeps them).
+process.on("exit", () => {
+  if (process.env.E2E_KEEP) return;
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
 export function tmpdir(name) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `caseboard-e2e-${name}-`));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `caseboard-e2e-${name}-`));
+  made.push(d);
+  return d;
 }
 
 /** Run the caseboard CLI; parse JSON when asked. */
@@ -63,6 +72,9 @@ export async function startDriver(env) {
   const driver = spawn(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(port), "--native-port", String(native)], {
     stdio: ["ignore", "inherit", "inherit"],
     env: { ...process.env, ...env },
+    // its own process group: stop() ends tauri-driver, WebKitWebDriver and every app they
+    // started, so no orphaned app keeps our stdout open (node would never exit)
+    detached: true,
   });
   await waitForPort(port);
   return {
@@ -83,7 +95,21 @@ export async function startDriver(env) {
       return browser;
     },
     stop() {
-      driver.kill("SIGTERM"); // SIGTERM, so tauri-driver also stops WebKitWebDriver
+      // SIGTERM (not SIGKILL) so tauri-driver also stops WebKitWebDriver; the group signal
+      // reaches an app that outlived its session too; a SIGKILL backstop follows
+      const group = -driver.pid;
+      try {
+        process.kill(group, "SIGTERM");
+      } catch {
+        driver.kill("SIGTERM");
+      }
+      setTimeout(() => {
+        try {
+          process.kill(group, "SIGKILL");
+        } catch {
+          /* already gone */
+        }
+      }, 3000).unref();
     },
   };
 }
