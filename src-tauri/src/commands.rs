@@ -262,6 +262,13 @@ pub async fn technique_names(ids: Vec<String>) -> IpcResult<BTreeMap<String, Str
     Ok(ids
         .into_iter()
         .filter_map(|i| {
+            if let Some(t) = cb_graph::mitre::technique(&i) {
+                let name = match &t.parent_name {
+                    Some(p) => format!("{p}: {}", t.name),
+                    None => t.name.clone(),
+                };
+                return Some((i, name));
+            }
             tactics
                 .lookup(&i)
                 .map(|t| (i, format!("{} ({})", t.name, t.id)))
