@@ -52,30 +52,27 @@ fn truthy(o: &Map<String, Value>, keys: &[&str]) -> bool {
     }
 }
 
+/// The elements of a JSON array as text (strings as they are, anything else as JSON).
+fn texts(a: &[Value]) -> Vec<String> {
+    a.iter()
+        .map(|x| {
+            x.as_str()
+                .map(String::from)
+                .unwrap_or_else(|| x.to_string())
+        })
+        .collect()
+}
+
 /// A list that may be a JSON array, a JSON array inside a string, or comma/newline text.
 pub fn list(v: Option<&Value>) -> Vec<String> {
     let items: Vec<String> = match v {
         None => vec![],
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|x| {
-                x.as_str()
-                    .map(String::from)
-                    .unwrap_or_else(|| x.to_string())
-            })
-            .collect(),
+        Some(Value::Array(a)) => texts(a),
         Some(Value::String(s)) => {
             let t = s.trim();
             if t.starts_with('[') {
                 match serde_json::from_str::<Value>(t) {
-                    Ok(Value::Array(a)) => a
-                        .iter()
-                        .map(|x| {
-                            x.as_str()
-                                .map(String::from)
-                                .unwrap_or_else(|| x.to_string())
-                        })
-                        .collect(),
+                    Ok(Value::Array(a)) => texts(&a),
                     _ => vec![t.to_string()],
                 }
             } else {
@@ -106,24 +103,10 @@ fn steps(v: Option<&Value>) -> Vec<String> {
             .filter(|l| !l.is_empty())
             .collect(),
         Some(Value::String(s)) => match serde_json::from_str::<Value>(s.trim()) {
-            Ok(Value::Array(a)) => a
-                .iter()
-                .map(|x| {
-                    x.as_str()
-                        .map(String::from)
-                        .unwrap_or_else(|| x.to_string())
-                })
-                .collect(),
+            Ok(Value::Array(a)) => texts(&a),
             _ => vec![s.trim().to_string()],
         },
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|x| {
-                x.as_str()
-                    .map(String::from)
-                    .unwrap_or_else(|| x.to_string())
-            })
-            .collect(),
+        Some(Value::Array(a)) => texts(a),
         _ => vec![],
     }
 }
