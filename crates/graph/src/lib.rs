@@ -23,7 +23,7 @@ mod path;
 pub use correlate::{add_alert, correlate, remove_alert, CorrelationSettings, DerivedIncident};
 pub use explore::{expand, node_view, queries, DEFAULT_LIMIT};
 pub use graph::CaseGraph;
-pub use path::path;
+pub use path::{path, path_within};
 
 use cb_domain::{NodeId, Severity};
 use serde::{Deserialize, Serialize};

@@ -7,7 +7,9 @@ use cb_domain::NodeId;
 use cb_store::SqliteStore;
 use std::collections::HashMap;
 
-/// Stop a search that has visited this many nodes without reaching the target.
+/// A side of the search stops growing once it has visited this many nodes; the other side
+/// goes on, so a hub with more neighbours than this on one end still meets a small frontier
+/// coming from the other end.
 const MAX_VISITED: usize = 200_000;
 
 /// Neighbours of `n` over stored relations: (neighbour, edge).
@@ -82,6 +84,19 @@ pub fn path(
     max_depth: usize,
     kinds: Option<&[String]>,
 ) -> Result<Expansion> {
+    path_within(store, from, to, max_depth, kinds, MAX_VISITED)
+}
+
+/// [`path`] with the per-side visit budget given (tests use a small one).
+#[doc(hidden)]
+pub fn path_within(
+    store: &SqliteStore,
+    from: NodeId,
+    to: NodeId,
+    max_depth: usize,
+    kinds: Option<&[String]>,
+    max_visited: usize,
+) -> Result<Expansion> {
     let mut graph = CaseGraph::new();
     graph.load(store, from)?;
     graph.load(store, to)?;
@@ -99,12 +114,16 @@ pub fn path(
     let (mut ff, mut bf) = (vec![from], vec![to]);
     let (mut df, mut db) = (0usize, 0usize);
     let mut meet: Option<(usize, NodeId)> = None;
-    while df + db < max_depth
-        && !ff.is_empty()
-        && !bf.is_empty()
-        && fwd.len() + bwd.len() < MAX_VISITED
-    {
-        let forward = ff.len() <= bf.len();
+    while df + db < max_depth && !ff.is_empty() && !bf.is_empty() {
+        // the smaller frontier among the sides still under budget
+        let f_ok = fwd.len() < max_visited;
+        let b_ok = bwd.len() < max_visited;
+        let forward = match (f_ok, b_ok) {
+            (false, false) => break,
+            (true, false) => true,
+            (false, true) => false,
+            (true, true) => ff.len() <= bf.len(),
+        };
         let (frontier, mine, other, depth) = if forward {
             (&mut ff, &mut fwd, &bwd, &mut df)
         } else {

@@ -42,3 +42,26 @@ fn shortest_path_bounded_and_typed() {
     let p = path(&s, sc.incident, sc.db01, 3, None).unwrap();
     assert_eq!(p.nodes.len(), 3, "{:?}", p.nodes);
 }
+
+/// A side whose frontier outgrows the visit budget (a hub) stops growing, but the other side
+/// still searches: every 2-step stretch of a real path is found again from an inner node (it
+/// has at least two neighbours, so one expansion overflows a budget of 2).
+#[test]
+fn hub_over_the_visit_budget_still_meets_the_other_side() {
+    use cb_graph::path_within;
+    let mut s = store();
+    let sc = scenario(&mut s);
+    let p = path(&s, sc.hash, sc.db01, 8, None).unwrap();
+    assert!(
+        p.nodes.len() >= 4,
+        "need a path with inner nodes: {:?}",
+        p.nodes
+    );
+    for i in 1..p.nodes.len() - 2 {
+        let (a, c) = (p.nodes[i].id, p.nodes[i + 2].id);
+        let q = path_within(&s, a, c, 2, None, 2).unwrap();
+        assert_eq!(q.nodes.len(), 3, "{a} → {c} within budget 2: {:?}", q.nodes);
+        assert_eq!(q.nodes[0].id, a);
+        assert_eq!(q.nodes[2].id, c);
+    }
+}
