@@ -246,6 +246,16 @@ struct ChannelRules {
     by_eid: HashMap<u32, Vec<(u32, bool)>>,
 }
 
+mod bundled {
+    include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+}
+
+/// Number of rule files bundled with the app (SigmaHQ `rules/`, `rules-emerging-threats/`,
+/// `rules-threat-hunting/`, DRL 1.1).
+pub fn bundled_files() -> usize {
+    bundled::BUNDLED.len()
+}
+
 /// A YAML rule text with the name it is reported under.
 pub struct RuleText<'a> {
     pub file: String,
@@ -257,6 +267,12 @@ impl RuleSet {
     pub fn load(paths: &[PathBuf], sel: &Selection) -> (RuleSet, LoadReport) {
         let mut set = RuleSet::default();
         let mut report = LoadReport::default();
+        set.add_paths(paths, sel, &mut report);
+        (set, report)
+    }
+
+    /// Add every `.yml`/`.yaml` under each path.
+    pub fn add_paths(&mut self, paths: &[PathBuf], sel: &Selection, report: &mut LoadReport) {
         for root in paths {
             let mut files = vec![];
             if let Err(e) = walk(root, &mut files) {
@@ -275,13 +291,13 @@ impl RuleSet {
                     .to_string_lossy()
                     .replace('\\', "/");
                 match std::fs::read_to_string(&f) {
-                    Ok(text) => set.add(
+                    Ok(text) => self.add(
                         &RuleText {
                             file: name,
                             text: &text,
                         },
                         sel,
-                        &mut report,
+                        report,
                     ),
                     Err(e) => report.failed.push(Failure {
                         file: name,
@@ -290,7 +306,29 @@ impl RuleSet {
                 }
             }
         }
+    }
+
+    /// The bundled SigmaHQ rules (as selected), then every rule under `paths`.
+    pub fn load_bundled_and(paths: &[PathBuf], sel: &Selection) -> (RuleSet, LoadReport) {
+        let mut set = RuleSet::default();
+        let mut report = LoadReport::default();
+        set.add_bundled(sel, &mut report);
+        set.add_paths(paths, sel, &mut report);
         (set, report)
+    }
+
+    /// Add the bundled SigmaHQ rules (as selected).
+    pub fn add_bundled(&mut self, sel: &Selection, report: &mut LoadReport) {
+        for (file, text) in bundled::BUNDLED {
+            self.add(
+                &RuleText {
+                    file: file.to_string(),
+                    text,
+                },
+                sel,
+                report,
+            );
+        }
     }
 
     /// Load rules given as texts (bundled rules, tests).

@@ -58,7 +58,7 @@ fn info_match_count(info: &str) -> Option<usize> {
 
 #[test]
 fn every_regression_case_fires_its_rule_on_its_event() {
-    let (set, report) = RuleSet::load(&bundled_rule_dirs(), &Selection::all());
+    let (set, report) = RuleSet::load_bundled_and(&[], &Selection::all());
     assert!(report.loaded > 2500, "{report:?}");
     let root = repo().join("fixtures/sigma/regression");
     let mut dirs = vec![];
@@ -127,9 +127,37 @@ fn every_regression_case_fires_its_rule_on_its_event() {
         eprintln!("  {p}");
     }
     assert!(problems.is_empty(), "{} problems", problems.len());
+    assert_eq!(fired, evtx_cases);
     assert_eq!(
         not_evtx.len(),
         1,
         "only the Cisco raw-syslog case has no EVTX"
+    );
+}
+
+#[test]
+fn the_bundle_holds_every_rule_file() {
+    // counted by walking the folder here, independently of the build script
+    fn count(p: &Path) -> usize {
+        std::fs::read_dir(p)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                if p.is_dir() {
+                    count(&p)
+                } else {
+                    usize::from(p.extension().is_some_and(|x| x == "yml"))
+                }
+            })
+            .sum()
+    }
+    let n = count(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"));
+    assert!(n > 3000);
+    assert_eq!(cb_sigma::bundled_files(), n);
+    let (set, report) = RuleSet::load_bundled_and(&[], &Selection::default());
+    assert_eq!(set.len(), report.loaded);
+    assert!(
+        report.not_selected > 0 && report.loaded > 1500,
+        "{report:?}"
     );
 }

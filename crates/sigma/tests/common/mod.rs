@@ -121,11 +121,3 @@ pub fn stored_id_and_time(ev: &EventRecord) -> (u64, String) {
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
-
-pub fn bundled_rule_dirs() -> Vec<PathBuf> {
-    let r = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
-    ["rules", "rules-emerging-threats", "rules-threat-hunting"]
-        .iter()
-        .map(|d| r.join(d))
-        .collect()
-}
