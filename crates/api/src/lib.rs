@@ -2,6 +2,8 @@
 //! no global configuration; paths and the actor are passed in.
 #![forbid(unsafe_code)]
 
+pub mod detect;
+
 use cb_domain::{Counts, Sink, SinkError};
 use cb_store::{ImportOutcome, SkippedRecord, SourceMeta, SqliteStore, StoreError};
 use serde::{Deserialize, Serialize};

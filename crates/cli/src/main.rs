@@ -9,6 +9,8 @@ use serde_json::{json, Value};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+mod detect;
+
 /// `println!` that ends the program quietly when stdout is closed (`caseboard … | head`).
 macro_rules! say {
     ($($arg:tt)*) => {
@@ -208,6 +210,8 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Run Sigma rules (bundled SigmaHQ rules and --rules folders) over the case's events.
+    Detect(detect::DetectArgs),
     /// Build the bundled demo case from the fixtures folder.
     Demo {
         case: PathBuf,
@@ -303,6 +307,7 @@ fn print_json(v: &Value) -> Result<()> {
 fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
         Cmd::Import { case, files, json } => import(&case, &files, json),
+        Cmd::Detect(a) => detect::run(a),
         Cmd::Stats { case, json } => {
             let s = open(&case)?.stats()?;
             if json {
@@ -325,9 +330,10 @@ fn run(cli: Cli) -> Result<()> {
                 SortArg::Severity => AlertSort::Severity,
                 SortArg::Time => AlertSort::Time,
             };
-            let rows = open(&case)?.alerts(sort)?;
+            let store = open(&case)?;
+            let rows = store.alerts(sort)?;
             if json {
-                return print_json(&json!({ "alerts": rows }));
+                return print_json(&detect::alerts_json(&store, rows)?);
             }
             say!(
                 "{:<10} {:<13} {:<10} {:<25} NAME",

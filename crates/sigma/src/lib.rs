@@ -577,6 +577,24 @@ impl RuleSet {
         &self.rules[i]
     }
 
+    /// Whether any rule applies to an event of this channel/EventID/source (its fields are not
+    /// looked at): lets a caller skip decoding events no rule reads.
+    pub fn may_match(&self, ev: &EventRecord) -> bool {
+        if !ev.channel.is_empty() {
+            let ch = ev.channel.to_ascii_lowercase();
+            if let Some(c) = self.by_channel.get(&ch) {
+                if !c.any.is_empty() || event_id(ev).is_some_and(|e| c.by_eid.contains_key(&e)) {
+                    return true;
+                }
+            }
+            if !self.any_windows.is_empty() && is_windows_channel(&ch) {
+                return true;
+            }
+        }
+        self.by_source
+            .contains_key(ev.source.to_ascii_lowercase().as_str())
+    }
+
     /// Indices of the rules `ev` matches, in rule order.
     pub fn matches(&self, ev: &EventRecord) -> Vec<usize> {
         let mut cands: Vec<(u32, bool)> = vec![];
