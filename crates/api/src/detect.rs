@@ -93,6 +93,23 @@ struct Group {
     record: i64,
 }
 
+impl Group {
+    fn add(&mut self, event: i64, time: Option<&str>) {
+        self.count += 1;
+        if let Some(t) = time {
+            if self.first.as_deref().is_none_or(|f| t < f) {
+                self.first = Some(t.to_string());
+            }
+            if self.last.as_deref().is_none_or(|l| t > l) {
+                self.last = Some(t.to_string());
+            }
+        }
+        if self.events.len() < MAX_LINKED_EVENTS {
+            self.events.push(event);
+        }
+    }
+}
+
 /// Run the rules over every event of the case. `progress` is called every 1000 events;
 /// returning `false` cancels (nothing is written).
 pub fn detect(
@@ -126,7 +143,7 @@ pub fn detect(
         for ((rule, host), g) in &groups {
             let meta = &rules.rule(*rule).meta;
             let label = labels.get(host).cloned().unwrap_or_default();
-            match store_group(tx, meta, host, &label, g)? {
+            match store_group_as(tx, meta, host, &label, g, false)? {
                 Stored::Added => added += 1,
                 Stored::Updated => updated += 1,
                 Stored::Same => {}
@@ -195,18 +212,7 @@ fn scan(
                     g.source_id = r.get(1)?;
                     g.record = r.get(2)?;
                 }
-                g.count += 1;
-                if let Some(t) = &ev.time {
-                    if g.first.as_ref().is_none_or(|f| t < f) {
-                        g.first = Some(t.clone());
-                    }
-                    if g.last.as_ref().is_none_or(|l| t > l) {
-                        g.last = Some(t.clone());
-                    }
-                }
-                if g.events.len() < MAX_LINKED_EVENTS {
-                    g.events.push(id);
-                }
+                g.add(id, ev.time.as_deref());
             }
         }
     }
@@ -262,12 +268,15 @@ pub fn rule_json(m: &RuleMeta) -> Value {
     json!({"id": m.id, "title": m.title, "level": m.level.as_str(), "file": m.file})
 }
 
-fn store_group(
+/// Insert or update the alert of one group. `increment`: `g` counts new matches only (an
+/// import), added to the alert's count; else `g` counts every match in the case.
+fn store_group_as(
     tx: &Transaction<'_>,
     m: &RuleMeta,
     host: &str,
     host_label: &str,
     g: &Group,
+    increment: bool,
 ) -> Result<Stored, StoreError> {
     let ext_id = format!(
         "{EXT_PREFIX}{}:{}",
@@ -294,7 +303,10 @@ fn store_group(
         Some((id, old)) => {
             let old: Map<String, Value> = serde_json::from_str(&old).unwrap_or_default();
             let old_count = old.get("count").and_then(Value::as_u64).unwrap_or(0);
-            if old_count >= g.count {
+            if increment {
+                extended.insert("count".into(), (old_count + g.count).into());
+            }
+            if !increment && old_count >= g.count {
                 (id, Stored::Same)
             } else {
                 tx.execute(
@@ -383,4 +395,201 @@ pub fn alert_rule(store: &SqliteStore, alert: i64) -> Result<Option<Value>, Stor
         let v: Value = serde_json::from_str(&extended).ok()?;
         v.get("rule").cloned()
     }))
+}
+
+/// Detection streamed with an import: [`Streamed::watch`] wraps the import's sink and tests
+/// each event as it is stored; [`Streamed::store`] then writes the alerts (one audited
+/// transaction per file, after the file's own).
+pub struct Streamed<'r> {
+    rules: &'r RuleSet,
+    groups: Groups,
+    /// Host entities met in this import (node → key): the import's entity cache calls the
+    /// sink once per entity and file, so hosts are learnt from those calls.
+    hosts: HashMap<cb_domain::NodeId, String>,
+    /// The last event's matches, waiting for its `mentions` links to name its host.
+    pending: Option<Pending>,
+    /// Host entity key → label.
+    labels: HashMap<String, String>,
+    pub matches: u64,
+}
+
+impl<'r> Streamed<'r> {
+    pub fn new(rules: &'r RuleSet) -> Self {
+        Streamed {
+            rules,
+            groups: BTreeMap::new(),
+            hosts: HashMap::new(),
+            pending: None,
+            labels: HashMap::new(),
+            matches: 0,
+        }
+    }
+
+    /// After the import of one file: its source (the alerts' provenance) when it was stored,
+    /// `None` when it was not (refused, cancelled, a duplicate): its matches are dropped.
+    pub fn finish_file(&mut self, source_id: Option<i64>) {
+        self.flush();
+        self.hosts.clear();
+        match source_id {
+            Some(id) => {
+                for g in self.groups.values_mut() {
+                    if g.source_id == 0 {
+                        g.source_id = id;
+                    }
+                }
+            }
+            None => self.groups.clear(),
+        }
+    }
+
+    fn flush(&mut self) {
+        let Some(p) = self.pending.take() else {
+            return;
+        };
+        for rule in p.rules {
+            let g = self.groups.entry((rule, p.host.clone())).or_default();
+            if g.count == 0 {
+                g.record = p.record;
+            }
+            g.add(p.event, p.time.as_deref());
+        }
+    }
+
+    pub fn watch<'a>(&'a mut self, inner: &'a mut dyn cb_domain::Sink) -> Watching<'a, 'r> {
+        Watching { inner, det: self }
+    }
+
+    /// Write what the last import matched (nothing when it matched nothing); counts add to
+    /// alerts already in the case.
+    pub fn store(&mut self, store: &mut SqliteStore) -> Result<AlertsReport, ApiError> {
+        let groups = std::mem::take(&mut self.groups);
+        if groups.is_empty() {
+            return Ok(AlertsReport::default());
+        }
+        let rules = self.rules;
+        let labels = &self.labels;
+        let detail = json!({"streamed": true, "matches": groups.values().map(|g| g.count).sum::<u64>(), "groups": groups.len()});
+        let (added, updated) = store.write("detect", "case", detail, |tx| {
+            let (mut added, mut updated) = (0, 0);
+            for ((rule, host), g) in &groups {
+                let label = labels.get(host).cloned().unwrap_or_default();
+                match store_group_as(tx, &rules.rule(*rule).meta, host, &label, g, true)? {
+                    Stored::Added => added += 1,
+                    Stored::Updated => updated += 1,
+                    Stored::Same => {}
+                }
+            }
+            Ok((added, updated))
+        })?;
+        Ok(AlertsReport { added, updated })
+    }
+}
+
+struct Pending {
+    event: i64,
+    rules: Vec<usize>,
+    time: Option<String>,
+    record: i64,
+    host: String,
+}
+
+/// The import's sink, watched.
+pub struct Watching<'a, 'r> {
+    inner: &'a mut dyn cb_domain::Sink,
+    det: &'a mut Streamed<'r>,
+}
+
+impl cb_domain::Sink for Watching<'_, '_> {
+    fn entity(
+        &mut self,
+        rec: &cb_domain::EntityRecord,
+        host_key: Option<&str>,
+        record: cb_domain::RecordNo,
+    ) -> Result<(cb_domain::NodeId, String), cb_domain::SinkError> {
+        let out = self.inner.entity(rec, host_key, record)?;
+        if rec.kind == "host" {
+            let label = rec
+                .get("FQDN")
+                .or_else(|| rec.get("HostName"))
+                .unwrap_or_default();
+            self.det.labels.entry(out.1.clone()).or_insert(label);
+            self.det.hosts.insert(out.0, out.1.clone());
+        }
+        Ok(out)
+    }
+    fn alert(
+        &mut self,
+        rec: &cb_domain::AlertRecord,
+        raw: &Value,
+        record: cb_domain::RecordNo,
+    ) -> Result<cb_domain::NodeId, cb_domain::SinkError> {
+        self.inner.alert(rec, raw, record)
+    }
+    fn incident(
+        &mut self,
+        rec: &cb_domain::IncidentRecord,
+        raw: &Value,
+        record: cb_domain::RecordNo,
+    ) -> Result<cb_domain::NodeId, cb_domain::SinkError> {
+        self.inner.incident(rec, raw, record)
+    }
+    fn event(
+        &mut self,
+        rec: &cb_domain::EventRecord,
+        record: cb_domain::RecordNo,
+    ) -> Result<cb_domain::NodeId, cb_domain::SinkError> {
+        let id = self.inner.event(rec, record)?;
+        self.det.flush();
+        if !self.det.rules.may_match(rec) {
+            return Ok(id);
+        }
+        let hit = self.det.rules.matches(rec);
+        if hit.is_empty() {
+            return Ok(id);
+        }
+        self.det.matches += hit.len() as u64;
+        self.det.pending = Some(Pending {
+            event: id.num(),
+            rules: hit,
+            time: rec.time.clone(),
+            record: record as i64,
+            host: String::new(),
+        });
+        Ok(id)
+    }
+    fn relation(
+        &mut self,
+        from: cb_domain::NodeId,
+        to: cb_domain::NodeId,
+        kind: &str,
+        props: &Map<String, Value>,
+        record: cb_domain::RecordNo,
+    ) -> Result<(), cb_domain::SinkError> {
+        if kind == "mentions" {
+            if let Some(p) = self.det.pending.as_mut() {
+                if from == cb_domain::NodeId::Event(p.event) && p.host.is_empty() {
+                    if let Some(h) = self.det.hosts.get(&to) {
+                        p.host = h.clone();
+                    }
+                }
+            }
+        }
+        self.inner.relation(from, to, kind, props, record)
+    }
+    fn relation_per_file(
+        &mut self,
+        from: cb_domain::NodeId,
+        to: cb_domain::NodeId,
+        kind: &str,
+        props: &Map<String, Value>,
+        record: cb_domain::RecordNo,
+    ) -> Result<(), cb_domain::SinkError> {
+        self.inner.relation_per_file(from, to, kind, props, record)
+    }
+    fn skip(&mut self, record: cb_domain::RecordNo, reason: String) {
+        self.inner.skip(record, reason)
+    }
+    fn progress(&mut self, records: u64, bytes: u64) -> Result<(), cb_domain::SinkError> {
+        self.inner.progress(records, bytes)
+    }
 }

@@ -93,3 +93,63 @@ pub fn alerts_json(store: &SqliteStore, rows: Vec<cb_store::AlertRow>) -> Result
     }
     Ok(serde_json::json!({ "alerts": out }))
 }
+
+/// `caseboard import --detect`: import, running the default rules on each event as it is
+/// stored; then the alerts of each file. JSON: `{"files":[…],"detect":{…}}` (the `detect`
+/// report of `caseboard detect`).
+pub fn import(case: &std::path::Path, files: &[PathBuf], json: bool) -> Result<()> {
+    for f in files {
+        cb_api::probe(f)?;
+    }
+    let settings = DetectSettings::default();
+    let (rules, loaded) = settings.load();
+    let mut store = SqliteStore::open_or_create(case, Actor::from_env())?;
+    let mut streamed = cb_api::detect::Streamed::new(&rules);
+    let mut report = cb_api::detect::DetectReport {
+        rules: cb_api::detect::RulesReport {
+            loaded: loaded.loaded,
+            failed: loaded.failed,
+        },
+        ..Default::default()
+    };
+    let mut files_out = vec![];
+    for f in files {
+        let r = cb_api::import_file_with(&mut store, f, &mut |_| true, Some(&mut streamed))?;
+        let a = streamed.store(&mut store)?;
+        report.events += r.added.events;
+        report.alerts.added += a.added;
+        report.alerts.updated += a.updated;
+        files_out.push(r);
+    }
+    report.matches = streamed.matches;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(
+            &mut out,
+            &serde_json::json!({"files": files_out, "detect": report}),
+        )?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for r in &files_out {
+        writeln!(
+            out,
+            "{}: {} sha256 {}: {} events{}",
+            r.path,
+            r.format,
+            r.sha256,
+            r.added.events,
+            if r.duplicate_of.is_some() {
+                " (already imported)"
+            } else {
+                ""
+            }
+        )?;
+    }
+    writeln!(
+        out,
+        "detection: {} rules, {} matches; alerts {} added, {} updated",
+        report.rules.loaded, report.matches, report.alerts.added, report.alerts.updated
+    )?;
+    Ok(())
+}

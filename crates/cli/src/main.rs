@@ -40,6 +40,9 @@ enum Cmd {
         files: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
+        /// run the bundled Sigma rules on each event as it is imported
+        #[arg(long)]
+        detect: bool,
     },
     /// Counts of what the case holds.
     Stats {
@@ -306,7 +309,15 @@ fn print_json(v: &Value) -> Result<()> {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
-        Cmd::Import { case, files, json } => import(&case, &files, json),
+        Cmd::Import {
+            case,
+            files,
+            json,
+            detect: true,
+        } => detect::import(&case, &files, json),
+        Cmd::Import {
+            case, files, json, ..
+        } => import(&case, &files, json),
         Cmd::Detect(a) => detect::run(a),
         Cmd::Stats { case, json } => {
             let s = open(&case)?.stats()?;

@@ -195,3 +195,53 @@ fn detect_reports_bad_rules_and_runs_the_rest() {
     let bad = caseboard(&["detect", c, "--min-level", "severe"]);
     assert!(!bad.status.success());
 }
+
+#[test]
+fn import_with_detect_streams_the_same_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = file_in(&case_dir(DUMP), "evtx");
+    let pfx = file_in(&case_dir(PFX), "evtx");
+    let (a, b) = (dir.path().join("a.case"), dir.path().join("b.case"));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let files = [dump.to_str().unwrap(), pfx.to_str().unwrap()];
+    let streamed = json_of(&caseboard(&[
+        "import", a, files[0], files[1], "--detect", "--json",
+    ]));
+    assert_eq!(streamed["files"].as_array().unwrap().len(), 2);
+    assert_eq!(streamed["detect"]["alerts"]["added"], 2, "{streamed}");
+    json_of(&caseboard(&["import", b, files[0], files[1], "--json"]));
+    let pass = json_of(&caseboard(&["detect", b, "--json"]));
+    assert_eq!(streamed["detect"]["matches"], pass["matches"]);
+    let rows = |c: &str| {
+        let v = json_of(&caseboard(&["alerts", c, "--json"]));
+        let mut r: Vec<(String, String, String, String)> = v["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["rule"]["id"].to_string(),
+                    x["start"].to_string(),
+                    x["end"].to_string(),
+                    x["compromised_entity"].to_string(),
+                )
+            })
+            .collect();
+        r.sort();
+        r
+    };
+    assert_eq!(rows(a), rows(b));
+    // a full pass over the streamed case finds nothing new
+    let again = json_of(&caseboard(&["detect", a, "--json"]));
+    assert_eq!(
+        (
+            again["alerts"]["added"].as_u64(),
+            again["alerts"]["updated"].as_u64()
+        ),
+        (Some(0), Some(0))
+    );
+    // the same file again: a duplicate, no matches, nothing added
+    let dup = json_of(&caseboard(&["import", a, files[0], "--detect", "--json"]));
+    assert_eq!(dup["detect"]["matches"], 0);
+    assert_eq!(dup["detect"]["alerts"]["added"], 0);
+}
