@@ -183,7 +183,6 @@ pub fn import_file_with(
         }
     };
     let result = store.import_source(&meta, &mut on_progress, &mut parse);
-    drop(parse);
     if let Some(d) = streamed {
         d.finish_file(result.as_ref().ok().and_then(|o| o.source_id));
     }
