@@ -2,6 +2,8 @@
 //! no global configuration; paths and the actor are passed in.
 #![forbid(unsafe_code)]
 
+pub mod detect;
+
 use cb_domain::{Counts, Sink, SinkError};
 use cb_store::{ImportOutcome, SkippedRecord, SourceMeta, SqliteStore, StoreError};
 use serde::{Deserialize, Serialize};
@@ -133,6 +135,17 @@ pub fn import_file(
     path: &Path,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<FileReport, ApiError> {
+    import_file_with(store, path, progress, None)
+}
+
+/// [`import_file`], running `detect`'s rules on each event as it is stored (no second pass);
+/// the matches wait in `streamed` until [`detect::Streamed::store`].
+pub fn import_file_with(
+    store: &mut SqliteStore,
+    path: &Path,
+    progress: &mut dyn FnMut(Progress) -> bool,
+    mut streamed: Option<&mut detect::Streamed<'_>>,
+) -> Result<FileReport, ApiError> {
     check_file(path)?;
     let format = detect(path)?;
     let (sha256, size) = hash_file(path).map_err(|e| ApiError::Unreadable {
@@ -154,6 +167,14 @@ pub fn import_file(
         })
     };
     let mut parse = |sink: &mut dyn Sink| -> Result<(), SinkError> {
+        let mut watching;
+        let sink: &mut dyn Sink = match streamed.as_deref_mut() {
+            Some(d) => {
+                watching = d.watch(sink);
+                &mut watching
+            }
+            None => sink,
+        };
         match &format {
             Detected::Alerts(f) => cb_ingest::import(*f, path, sink),
             Detected::Events(f) => {
@@ -161,7 +182,11 @@ pub fn import_file(
             }
         }
     };
-    let outcome: ImportOutcome = match store.import_source(&meta, &mut on_progress, &mut parse) {
+    let result = store.import_source(&meta, &mut on_progress, &mut parse);
+    if let Some(d) = streamed {
+        d.finish_file(result.as_ref().ok().and_then(|o| o.source_id));
+    }
+    let outcome: ImportOutcome = match result {
         Ok(o) => o,
         Err(StoreError::Cancelled) => return Err(ApiError::Cancelled { path: path.into() }),
         Err(source) => {

@@ -9,6 +9,8 @@ use serde_json::{json, Value};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+mod detect;
+
 /// `println!` that ends the program quietly when stdout is closed (`caseboard … | head`).
 macro_rules! say {
     ($($arg:tt)*) => {
@@ -38,6 +40,9 @@ enum Cmd {
         files: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
+        /// run the bundled Sigma rules on each event as it is imported
+        #[arg(long)]
+        detect: bool,
     },
     /// Counts of what the case holds.
     Stats {
@@ -208,6 +213,8 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Run Sigma rules (bundled SigmaHQ rules and --rules folders) over the case's events.
+    Detect(detect::DetectArgs),
     /// Build the bundled demo case from the fixtures folder.
     Demo {
         case: PathBuf,
@@ -302,7 +309,16 @@ fn print_json(v: &Value) -> Result<()> {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
-        Cmd::Import { case, files, json } => import(&case, &files, json),
+        Cmd::Import {
+            case,
+            files,
+            json,
+            detect: true,
+        } => detect::import(&case, &files, json),
+        Cmd::Import {
+            case, files, json, ..
+        } => import(&case, &files, json),
+        Cmd::Detect(a) => detect::run(a),
         Cmd::Stats { case, json } => {
             let s = open(&case)?.stats()?;
             if json {
@@ -325,9 +341,10 @@ fn run(cli: Cli) -> Result<()> {
                 SortArg::Severity => AlertSort::Severity,
                 SortArg::Time => AlertSort::Time,
             };
-            let rows = open(&case)?.alerts(sort)?;
+            let store = open(&case)?;
+            let rows = store.alerts(sort)?;
             if json {
-                return print_json(&json!({ "alerts": rows }));
+                return print_json(&detect::alerts_json(&store, rows)?);
             }
             say!(
                 "{:<10} {:<13} {:<10} {:<25} NAME",
