@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Stats {
     pub alerts: i64,
     pub incidents: i64,
@@ -17,6 +18,7 @@ pub struct Stats {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AlertRow {
     pub id: NodeId,
     pub ext_id: String,
@@ -35,6 +37,7 @@ pub struct AlertRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IncidentRow {
     pub id: NodeId,
     pub ext_id: String,
@@ -57,6 +60,7 @@ pub struct IncidentRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EntityRow {
     pub id: NodeId,
     pub kind: String,
@@ -66,10 +70,12 @@ pub struct EntityRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RelationRow {
     pub from: NodeId,
     pub to: NodeId,
     pub kind: String,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub props: Value,
     /// Provenance: the evidence file and record that said so.
     pub source: Option<String>,
@@ -84,6 +90,7 @@ fn one() -> i64 {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SourceRow {
     pub id: i64,
     pub path: String,
@@ -91,17 +98,21 @@ pub struct SourceRow {
     pub size: i64,
     pub format: String,
     pub imported_at: String,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, number>"))]
     pub counts: Value,
     pub merged: i64,
+    #[cfg_attr(feature = "ts", ts(type = "Array<{ record: number, reason: string }>"))]
     pub skipped: Value,
 }
 
 /// Everything about one node: its fields as a JSON object, and its relations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NodeDetail {
     pub id: NodeId,
     pub kind: String,
     pub label: String,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub fields: serde_json::Map<String, Value>,
     pub relations: Vec<RelationRow>,
 }
