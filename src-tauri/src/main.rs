@@ -1,58 +1,63 @@
-//! The Caseboard window. This crate only wires Tauri to the core: commands (commands.rs),
-//! the IPC shapes (wire.rs), the `{code, message}` error (error.rs) and the window's own
-//! small config (config.rs). Everything the window does, the core crates do.
+//! The Caseboard window. This crate only wires Tauri to cb-api: each `#[tauri::command]`
+//! parses its input, calls one cb-api function and returns its (wire) type. Commands are in
+//! files named after what they do; `state.rs` holds the open case, `config.rs` the window's
+//! own small memory, `bindings.rs` the TypeScript bindings freshness test.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-mod commands;
+mod bindings;
+mod case;
 mod config;
-mod error;
-mod wire;
-mod work;
+mod export;
+mod import;
+mod map;
+mod reading;
+mod state;
+mod triage;
 
 use tauri::Manager;
 
 fn main() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
-        .manage(commands::AppState::default())
-        .manage(work::WorkState::default())
+        .manage(state::AppState::default())
         .setup(|app| {
             let dir = std::env::var_os("CASEBOARD_CONFIG_DIR")
                 .map(std::path::PathBuf::from)
                 .or_else(|| app.path().app_config_dir().ok());
-            *app.state::<commands::AppState>()
+            *app.state::<state::AppState>()
                 .config_dir
                 .lock()
                 .expect("fresh lock") = dir;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            commands::app_start,
-            commands::open_case,
-            commands::create_case,
-            commands::case_info_cmd,
-            commands::queue,
-            commands::node_detail,
-            commands::remember_investigation,
-            commands::map_queries,
-            commands::investigation_start,
-            commands::investigation_get,
-            commands::investigation_apply,
-            commands::investigation_undo,
-            commands::investigation_redo,
-            commands::technique_names,
-            commands::report,
-            work::triage,
-            work::triage_state,
-            work::mark_related,
-            work::activity,
-            work::search,
-            work::import_candidates,
-            work::import_file,
-            work::import_cancel,
-            work::sources,
-            work::find_path,
-            work::save_file,
+            case::app_start,
+            case::open_case,
+            case::create_case,
+            case::case_info_cmd,
+            case::remember_investigation,
+            case::report,
+            reading::queue,
+            reading::node_detail,
+            reading::technique_names,
+            reading::search,
+            reading::sources,
+            reading::verify,
+            map::map_queries,
+            map::investigation_start,
+            map::investigation_get,
+            map::investigation_apply,
+            map::investigation_undo,
+            map::investigation_redo,
+            map::find_path,
+            triage::triage,
+            triage::triage_state,
+            triage::mark_related,
+            triage::activity,
+            import::import_candidates,
+            import::import_file,
+            import::import_cancel,
+            export::save_file,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Caseboard window");

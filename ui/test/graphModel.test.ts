@@ -10,7 +10,7 @@ const node = (id: string, kind: string, x: number | null, y: number | null, extr
 const state = (nodes: MapNode[], edges: [string, string, string][]): MapState => ({
   id: 1, name: "m", start: "alert:1", nodes,
   edges: edges.map(([from, kind, to]) => ({ id: `${from}|${kind}|${to}`, from, to, kind })),
-  breadcrumb: ["alert:1"], breadcrumbPos: 0, focus: "alert:1", cursor: 0, timeScope: null, canUndo: false, canRedo: false, historyLen: 0,
+  breadcrumb: ["alert:1"], breadcrumb_pos: 0, focus: "alert:1", cursor: 0, time_scope: null, can_undo: false, can_redo: false, history_len: 0,
 });
 
 describe("graph model", () => {

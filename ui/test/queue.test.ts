@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { filterRows, queueRows, sortRows, shortTime } from "../src/lib/queue";
-import type { AlertItem, Queue } from "../src/ipc/bindings";
+import type { AlertRow, Queue } from "../src/ipc/bindings";
 
-const alert = (id: string, severity: AlertItem["severity"], start: string, entities: string[] = [], status = "New"): AlertItem => ({
-  id, name: `A ${id}`, alertType: "t", severity, status, start, end: null, provider: "p", product: "", compromisedEntity: "host1", entities,
+const alert = (id: string, severity: AlertRow["severity"], start: string, entities: string[] = [], status = "New"): AlertRow => ({
+  id, ext_id: id, name: `A ${id}`, alert_type: "t", classification: "", owner: "", severity, status, start, end: null, provider: "p", product: "", compromised_entity: "host1", entities,
 });
 const q: Queue = {
   alerts: [alert("alert:1", "Low", "2019-02-18T01:00"), alert("alert:2", "High", "2019-02-17T01:00", ["entity:1", "entity:2"]), alert("alert:3", "High", "2019-02-19T01:00", ["entity:2", "entity:3"], "Resolved")],
-  incidents: [{ id: "incident:1", title: "I", number: 1, severity: "Medium", status: "New", created: null, firstActivity: "2019-02-20T00:00", lastActivity: null, provider: "x", reason: "shared host", alerts: ["alert:2", "alert:3"] }],
+  incidents: [{ id: "incident:1", ext_id: "i1", title: "I", classification: "", owner: "", missing_alerts: [], number: 1, severity: "Medium", status: "New", created: null, first_activity: "2019-02-20T00:00", last_activity: null, provider: "x", reason: "shared host", alerts: ["alert:2", "alert:3"] }],
 };
 
 describe("queue", () => {

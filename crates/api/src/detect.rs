@@ -4,9 +4,10 @@
 //! mention (process, host, account, file…), so an alert from a rule opens a map like an
 //! imported one. Running again with the same rules adds nothing; every run is audited.
 
-use crate::ApiError;
+use crate::{ApiError, ApiResult, Case};
 use cb_domain::{Severity, Status};
-use cb_sigma::{Failure, Level, RuleMeta, RuleSet, Selection};
+pub use cb_sigma::{Failure, Level, Selection};
+use cb_sigma::{RuleMeta, RuleSet};
 use cb_store::{SqliteStore, StoreError};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,7 @@ use std::path::PathBuf;
 pub const MAX_LINKED_EVENTS: usize = 100;
 
 /// `ext_id` prefix of alerts Caseboard's rules raised.
-pub const EXT_PREFIX: &str = "sigma:";
+pub const EXT_PREFIX: &str = cb_store::DETECTION_EXT_PREFIX;
 
 /// Which rules to run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -108,6 +109,18 @@ impl Group {
             self.events.push(event);
         }
     }
+}
+
+/// `caseboard detect`: run the rules over every event of the case, then correlate, so the
+/// detection alerts join derived incidents like any other alert.
+pub fn detect_case(
+    case: &mut Case,
+    settings: &DetectSettings,
+    progress: &mut dyn FnMut(DetectProgress) -> bool,
+) -> ApiResult<DetectReport> {
+    let report = detect(&mut case.store, settings, progress)?;
+    cb_graph::correlate(&mut case.store, &cb_graph::CorrelationSettings::default())?;
+    Ok(report)
 }
 
 /// Run the rules over every event of the case. `progress` is called every 1000 events;

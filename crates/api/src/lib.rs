@@ -1,236 +1,43 @@
-//! Use cases shared by the `caseboard` CLI and the desktop window. Library code: no printing,
-//! no global configuration; paths and the actor are passed in.
+//! The use cases of Caseboard: every operation of the `caseboard` CLI and of the window is one
+//! function here, taking typed requests and returning typed responses. The response types are
+//! the wire types: the CLI prints them as its `--json` contract, the window receives them over
+//! IPC (TypeScript bindings generated from them with the `ts` feature, see [`bindings`]).
+//! Errors are one [`ApiError`] with a stable [`ErrorCode`].
+//!
+//! Library code: no printing, no global configuration; paths, the clock (`now`) and the actor
+//! are passed in.
 #![forbid(unsafe_code)]
 
+pub mod activity;
+pub mod case;
+pub mod correlate;
+pub mod demo;
 pub mod detect;
+pub mod error;
+pub mod explore;
+pub mod export;
+pub mod import;
+pub mod investigations;
+pub mod mitre;
+pub mod queue;
+pub mod search;
+pub mod show;
+pub mod sources;
+pub mod triage;
 
-use cb_domain::{Counts, Sink, SinkError};
-use cb_store::{ImportOutcome, SkippedRecord, SourceMeta, SqliteStore, StoreError};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use std::io::Read;
-use std::path::{Path, PathBuf};
+#[cfg(feature = "ts")]
+mod bindings_ts;
+#[cfg(feature = "ts")]
+pub use bindings_ts::bindings;
 
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("{path}: no such file")]
-    Missing { path: PathBuf },
-    #[error("{path}: is a directory, not an evidence file")]
-    Directory { path: PathBuf },
-    #[error("{path}: cannot read: {reason}")]
-    Unreadable { path: PathBuf, reason: String },
-    #[error("{path}: unknown format (not an alert, incident or log format Caseboard reads)")]
-    UnknownFormat { path: PathBuf },
-    #[error("{path}: import cancelled; the case is as it was before this file")]
-    Cancelled { path: PathBuf },
-    #[error("{path}: {source}")]
-    Store { path: PathBuf, source: StoreError },
-    #[error(transparent)]
-    Case(#[from] StoreError),
-}
+pub use case::Case;
+pub use cb_domain::{BadNodeId, NodeId, Severity};
+pub use cb_store::Actor;
+pub use demo::{build_demo_case, DEMO_FILES};
+pub use error::{ApiError, ApiResult, ErrorCode, ErrorReply};
+pub use import::{hash_file, import_file, import_file_with, probe, FileReport, Progress};
 
-impl ApiError {
-    /// A stable code the window branches on.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::Missing { .. } => "missing",
-            ApiError::Directory { .. } => "directory",
-            ApiError::Unreadable { .. } => "unreadable",
-            ApiError::UnknownFormat { .. } => "unknown_format",
-            ApiError::Cancelled { .. } => "cancelled",
-            ApiError::Store { .. } | ApiError::Case(_) => "store",
-        }
-    }
-}
-
-/// What importing one file did: the `files[]` element of `caseboard import --json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FileReport {
-    pub path: String,
-    pub format: String,
-    pub sha256: String,
-    pub size: u64,
-    pub added: Counts,
-    pub merged: u64,
-    pub skipped: Vec<SkippedRecord>,
-    /// Set when the same bytes were imported before (then nothing was added).
-    pub duplicate_of: Option<String>,
-}
-
-/// Import progress, for a progress bar.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct Progress {
-    pub records: u64,
-    pub bytes: u64,
-    pub bytes_total: u64,
-}
-
-/// SHA-256 and size of a file, read (read-only) before anything is parsed.
-pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        h.update(&buf[..n]);
-    }
-    Ok((hex::encode(h.finalize()), size))
-}
-
-/// A format this build can import.
-enum Detected {
-    Alerts(cb_ingest::AlertFormat),
-    Events(cb_events::EventFormat),
-}
-
-impl Detected {
-    fn name(&self) -> String {
-        match self {
-            Detected::Alerts(f) => f.name(),
-            Detected::Events(f) => f.name().to_string(),
-        }
-    }
-}
-
-fn detect(path: &Path) -> Result<Detected, ApiError> {
-    let head = cb_ingest::read_head(path).map_err(|e| ApiError::Unreadable {
-        path: path.into(),
-        reason: e.to_string(),
-    })?;
-    if let Some(f) = cb_ingest::detect(&head) {
-        return Ok(Detected::Alerts(f));
-    }
-    if let Some(f) = cb_events::detect(path, &head) {
-        return Ok(Detected::Events(f));
-    }
-    Err(ApiError::UnknownFormat { path: path.into() })
-}
-
-/// Check a file can be imported (exists, is a file, readable, known format) without touching
-/// the case; returns the format name.
-pub fn probe(path: &Path) -> Result<String, ApiError> {
-    check_file(path)?;
-    Ok(detect(path)?.name())
-}
-
-fn check_file(path: &Path) -> Result<(), ApiError> {
-    if !path.exists() {
-        return Err(ApiError::Missing { path: path.into() });
-    }
-    if path.is_dir() {
-        return Err(ApiError::Directory { path: path.into() });
-    }
-    Ok(())
-}
-
-/// Import one evidence file into the case, in one transaction. `progress` is called with
-/// records/bytes done; returning `false` cancels (the case stays as it was).
-pub fn import_file(
-    store: &mut SqliteStore,
-    path: &Path,
-    progress: &mut dyn FnMut(Progress) -> bool,
-) -> Result<FileReport, ApiError> {
-    import_file_with(store, path, progress, None)
-}
-
-/// [`import_file`], running `detect`'s rules on each event as it is stored (no second pass);
-/// the matches wait in `streamed` until [`detect::Streamed::store`].
-pub fn import_file_with(
-    store: &mut SqliteStore,
-    path: &Path,
-    progress: &mut dyn FnMut(Progress) -> bool,
-    mut streamed: Option<&mut detect::Streamed<'_>>,
-) -> Result<FileReport, ApiError> {
-    check_file(path)?;
-    let format = detect(path)?;
-    let (sha256, size) = hash_file(path).map_err(|e| ApiError::Unreadable {
-        path: path.into(),
-        reason: e.to_string(),
-    })?;
-    let shown = path.display().to_string();
-    let meta = SourceMeta {
-        path: shown.clone(),
-        sha256: sha256.clone(),
-        size,
-        format: format.name(),
-    };
-    let mut on_progress = |records: u64, bytes: u64| {
-        progress(Progress {
-            records,
-            bytes,
-            bytes_total: size,
-        })
-    };
-    let mut parse = |sink: &mut dyn Sink| -> Result<(), SinkError> {
-        let mut watching;
-        let sink: &mut dyn Sink = match streamed.as_deref_mut() {
-            Some(d) => {
-                watching = d.watch(sink);
-                &mut watching
-            }
-            None => sink,
-        };
-        match &format {
-            Detected::Alerts(f) => cb_ingest::import(*f, path, sink),
-            Detected::Events(f) => {
-                cb_events::import(*f, path, sink, &cb_events::Settings::default())
-            }
-        }
-    };
-    let result = store.import_source(&meta, &mut on_progress, &mut parse);
-    if let Some(d) = streamed {
-        d.finish_file(result.as_ref().ok().and_then(|o| o.source_id));
-    }
-    let outcome: ImportOutcome = match result {
-        Ok(o) => o,
-        Err(StoreError::Cancelled) => return Err(ApiError::Cancelled { path: path.into() }),
-        Err(source) => {
-            return Err(ApiError::Store {
-                path: path.into(),
-                source,
-            })
-        }
-    };
-    Ok(FileReport {
-        path: shown,
-        format: format.name(),
-        sha256,
-        size,
-        added: outcome.added,
-        merged: outcome.merged,
-        skipped: outcome.skipped,
-        duplicate_of: outcome.duplicate_of,
-    })
-}
-
-/// Files of the bundled demo case, relative to the repository's `fixtures/` folder, in
-/// import order: the msticpy lab's alerts, the demo scenario's two synthetic alerts (see
-/// `fixtures/scenario/README.md`), then the real logs of the same hosts.
-pub const DEMO_FILES: &[&str] = &[
-    "msticpy/tests/testdata/localdata/alerts_list.jsonl",
-    "scenario/contoso-malicious-sql.jsonl",
-    "msticpy/tests/testdata/localdata/host_logons.jsonl",
-    "msticpy/tests/testdata/localdata/processes_on_host.jsonl",
-    "msticpy/tests/testdata/localdata/all_events_df.jsonl",
-    "msticpy/tests/testdata/localdata/az_net_comms_df.jsonl",
-    "msticpy/tests/testdata/localdata/aad_logons.jsonl",
-];
-
-/// Build (or complete) the demo case at `case` from the fixtures folder.
-pub fn build_demo_case(
-    case: &Path,
-    fixtures: &Path,
-    actor: cb_store::Actor,
-) -> Result<Vec<FileReport>, ApiError> {
-    let mut store = SqliteStore::open_or_create(case, actor)?;
-    let mut out = Vec::new();
-    for f in DEMO_FILES {
-        out.push(import_file(&mut store, &fixtures.join(f), &mut |_| true)?);
-    }
-    Ok(out)
+/// Parse a node id (`alert:3`, `incident:1`, `entity:12`, `event:4`); `bad_input` otherwise.
+pub fn node_id(text: &str) -> ApiResult<NodeId> {
+    Ok(text.trim().parse::<NodeId>()?)
 }

@@ -1,12 +1,10 @@
-//! `caseboard detect`: run Sigma rules over a case (cb-api `detect`), and the `rule` object
-//! of alerts that came from one.
+//! `caseboard detect`: run Sigma rules over a case (cb-api `detect`).
 
+use crate::open;
+use crate::print::say;
 use anyhow::{bail, Result};
-use cb_api::detect::{alert_rule, detect, DetectSettings};
-use cb_sigma::Level;
-use cb_store::{Actor, SqliteStore};
+use cb_api::detect::{detect_case, DetectSettings, Level};
 use clap::Args;
-use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -56,100 +54,20 @@ pub fn run(a: DetectArgs) -> Result<()> {
             bail!("{}: no such rules folder", d.display());
         }
     }
-    let mut store = SqliteStore::open(&a.case, Actor::from_env())?;
-    let report = detect(&mut store, &settings, &mut |_| true)?;
-    let mut out = std::io::stdout().lock();
-    if a.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
-        return Ok(());
-    }
-    writeln!(
-        out,
-        "rules {} loaded, {} failed; {} events read, {} matches; alerts {} added, {} updated",
-        report.rules.loaded,
-        report.rules.failed.len(),
-        report.events,
-        report.matches,
-        report.alerts.added,
-        report.alerts.updated
-    )?;
-    for f in &report.rules.failed {
-        writeln!(out, "  failed {}: {}", f.file, f.reason)?;
-    }
-    Ok(())
-}
-
-/// `caseboard alerts --json` rows, with `rule` on the alerts a rule raised.
-pub fn alerts_json(store: &SqliteStore, rows: Vec<cb_store::AlertRow>) -> Result<Value> {
-    let mut out = vec![];
-    for a in rows {
-        let rule = alert_rule(store, a.id.num())?;
-        let mut v = serde_json::to_value(&a)?;
-        if let (Some(rule), Some(o)) = (rule, v.as_object_mut()) {
-            o.insert("rule".into(), rule);
+    let mut case = open(&a.case)?;
+    let report = detect_case(&mut case, &settings, &mut |_| true)?;
+    crate::print::either(a.json, &report, |report| {
+        say!(
+            "rules {} loaded, {} failed; {} events read, {} matches; alerts {} added, {} updated",
+            report.rules.loaded,
+            report.rules.failed.len(),
+            report.events,
+            report.matches,
+            report.alerts.added,
+            report.alerts.updated
+        );
+        for f in &report.rules.failed {
+            say!("  failed {}: {}", f.file, f.reason);
         }
-        out.push(v);
-    }
-    Ok(serde_json::json!({ "alerts": out }))
-}
-
-/// `caseboard import --detect`: import, running the default rules on each event as it is
-/// stored; then the alerts of each file. JSON: `{"files":[…],"detect":{…}}` (the `detect`
-/// report of `caseboard detect`).
-pub fn import(case: &std::path::Path, files: &[PathBuf], json: bool) -> Result<()> {
-    for f in files {
-        cb_api::probe(f)?;
-    }
-    let settings = DetectSettings::default();
-    let (rules, loaded) = settings.load();
-    let mut store = SqliteStore::open_or_create(case, Actor::from_env())?;
-    let mut streamed = cb_api::detect::Streamed::new(&rules);
-    let mut report = cb_api::detect::DetectReport {
-        rules: cb_api::detect::RulesReport {
-            loaded: loaded.loaded,
-            failed: loaded.failed,
-        },
-        ..Default::default()
-    };
-    let mut files_out = vec![];
-    for f in files {
-        let r = cb_api::import_file_with(&mut store, f, &mut |_| true, Some(&mut streamed))?;
-        let a = streamed.store(&mut store)?;
-        report.events += r.added.events;
-        report.alerts.added += a.added;
-        report.alerts.updated += a.updated;
-        files_out.push(r);
-    }
-    report.matches = streamed.matches;
-    let mut out = std::io::stdout().lock();
-    if json {
-        serde_json::to_writer_pretty(
-            &mut out,
-            &serde_json::json!({"files": files_out, "detect": report}),
-        )?;
-        writeln!(out)?;
-        return Ok(());
-    }
-    for r in &files_out {
-        writeln!(
-            out,
-            "{}: {} sha256 {}: {} events{}",
-            r.path,
-            r.format,
-            r.sha256,
-            r.added.events,
-            if r.duplicate_of.is_some() {
-                " (already imported)"
-            } else {
-                ""
-            }
-        )?;
-    }
-    writeln!(
-        out,
-        "detection: {} rules, {} matches; alerts {} added, {} updated",
-        report.rules.loaded, report.matches, report.alerts.added, report.alerts.updated
-    )?;
-    Ok(())
+    })
 }

@@ -170,9 +170,10 @@ fn bad_arguments_are_refused_and_nothing_is_written() {
         &caseboard(&["import", c, missing.to_str().unwrap()]),
         "missing.jsonl: no such file",
     );
+    // a folder imports recursively; one with nothing Caseboard reads is refused
     refused(
         &caseboard(&["import", c, dir.path().to_str().unwrap()]),
-        "is a directory",
+        "no file in this folder is in a format Caseboard reads",
     );
     let unknown = dir.path().join("readme.txt");
     std::fs::write(&unknown, "just words").unwrap();
@@ -286,4 +287,67 @@ fn triage_from_the_command_line_is_audited() {
         .filter(|a| a["status"] == "Dismissed")
         .count();
     assert_eq!(dismissed, 2);
+}
+
+/// `caseboard investigation new` and the window's Investigate (`cb_api::investigations::
+/// open_map`, what its `investigation_start` command calls) save the same map.
+#[test]
+fn investigation_new_saves_the_map_the_window_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.case"), dir.path().join("b.case"));
+    for case in [&a, &b] {
+        json_of(&caseboard(&[
+            "import",
+            case.to_str().unwrap(),
+            fixture(ALERTS).to_str().unwrap(),
+            fixture("scenario/contoso-malicious-sql.jsonl")
+                .to_str()
+                .unwrap(),
+            "--json",
+        ]));
+    }
+    let alerts = json_of(&caseboard(&["alerts", a.to_str().unwrap(), "--json"]));
+    let incidents = json_of(&caseboard(&["incidents", a.to_str().unwrap(), "--json"]));
+    let alert = alerts["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| !x["entities"].as_array().unwrap().is_empty())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let incident = incidents["incidents"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for start in [alert, incident] {
+        let cli = json_of(&caseboard(&[
+            "investigation",
+            a.to_str().unwrap(),
+            "new",
+            "from the CLI",
+            &start,
+        ]));
+        let mut window = cb_api::Case::open(&b, cb_api::Actor("window".into())).unwrap();
+        let w = cb_api::investigations::open_map(&mut window, cb_api::node_id(&start).unwrap())
+            .unwrap();
+        let w = serde_json::to_value(&w).unwrap();
+        for k in ["nodes", "edges", "history_len", "cursor", "start"] {
+            assert_eq!(cli[k], w[k], "{start}: {k}");
+        }
+        assert!(
+            cli["nodes"].as_array().unwrap().len() > 1,
+            "{start}: first expansion"
+        );
+        // and the saved map reads back the same from both
+        let id = cli["id"].to_string();
+        let shown = json_of(&caseboard(&[
+            "investigation",
+            a.to_str().unwrap(),
+            "show",
+            &id,
+        ]));
+        assert_eq!(shown["nodes"], w["nodes"]);
+    }
 }

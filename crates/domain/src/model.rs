@@ -10,6 +10,7 @@ use std::str::FromStr;
 /// window use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub enum NodeId {
     Alert(i64),
     Incident(i64),
@@ -77,6 +78,7 @@ impl TryFrom<String> for NodeId {
 
 /// Alert/incident severity, ordered so that `High > Medium > Low > Informational`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Severity {
     Informational,
     Low,
@@ -259,6 +261,7 @@ pub struct EventRecord {
 
 /// Counts an import reports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Counts {
     pub alerts: u64,
     pub incidents: u64,

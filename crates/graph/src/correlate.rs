@@ -64,6 +64,7 @@ impl Default for CorrelationSettings {
 
 /// One incident correlation derived, with its explanation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DerivedIncident {
     /// The stored incident.
     pub id: NodeId,

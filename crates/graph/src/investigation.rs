@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 /// One map operation. JSON: `{"op": "expand", "node": "alert:1", "query": "entities"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum MapOp {
     /// Run an exploration query from a node on the map and add its page.
     Expand {
@@ -90,6 +91,7 @@ pub enum MapOp {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Position {
     pub node: NodeId,
     pub x: f64,
@@ -97,12 +99,14 @@ pub struct Position {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TimeScope {
     pub from: Option<String>,
     pub to: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MapNode {
     pub view: NodeView,
     pub x: Option<f64>,
@@ -119,6 +123,7 @@ pub struct MapNode {
 
 /// A saved map as the window draws it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MapState {
     pub id: i64,
     pub name: String,
@@ -141,6 +146,7 @@ pub struct MapState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct InvestigationSummary {
     pub id: i64,
     pub name: String,

@@ -9,10 +9,8 @@
 //! * [`correlate`]: incident correlation (Defender-style kill chain per resource, Sentinel-style
 //!   shared strong entity), deterministic, with a reason per derived incident.
 //! * [`investigation`]: saved maps with an undo/redo history that survives reopening the case.
-//! * [`cli`]: the JSON the `caseboard` subcommands print.
 #![forbid(unsafe_code)]
 
-pub mod cli;
 pub mod correlate;
 mod explore;
 mod graph;
@@ -61,6 +59,7 @@ pub type Result<T, E = GraphError> = std::result::Result<T, E>;
 
 /// One exploration query a node offers, with its count (computed before anything expands).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QueryInfo {
     pub id: String,
     pub label: String,
@@ -69,6 +68,7 @@ pub struct QueryInfo {
 
 /// A node as the map shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NodeView {
     pub id: NodeId,
     /// `alert`, `incident`, `event`, or the entity kind (`host`, `account`, `ip`, …).
@@ -82,6 +82,7 @@ pub struct NodeView {
 /// A typed, directed edge on the map. `id` is `from|kind|to`, so the same edge reached two ways
 /// is one edge.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EdgeView {
     pub id: String,
     pub from: NodeId,
@@ -103,6 +104,7 @@ impl EdgeView {
 /// What an expansion (or a path) adds to the map: one page of nodes, the edges that attach
 /// them, how many the query holds in all and how many are left after this page.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Expansion {
     pub nodes: Vec<NodeView>,
     pub edges: Vec<EdgeView>,

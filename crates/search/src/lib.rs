@@ -54,6 +54,7 @@ impl Default for SearchOptions {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Hit {
     pub id: NodeId,
     pub time: Option<String>,
@@ -64,6 +65,7 @@ pub struct Hit {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SearchResult {
     pub total: u64,
     pub by_source: BTreeMap<String, u64>,
@@ -201,36 +203,6 @@ pub fn search(
         by_source,
         hits,
     })
-}
-
-/// `caseboard search <case> '<query>' [--limit N] [--offset K] --json`:
-/// `{"total":N,"by_source":{...},"hits":[{"id","time","source","summary","entities":[ids]}]}`.
-pub fn cmd_search(
-    store: &SqliteStore,
-    query: &str,
-    limit: usize,
-    offset: usize,
-) -> Result<serde_json::Value, SearchError> {
-    let r = search(
-        store,
-        query,
-        &SearchOptions {
-            limit,
-            offset,
-            ..SearchOptions::default()
-        },
-    )?;
-    Ok(serde_json::json!({
-        "total": r.total,
-        "by_source": r.by_source,
-        "hits": r.hits.iter().map(|h| serde_json::json!({
-            "id": h.id.to_string(),
-            "time": h.time,
-            "source": h.source,
-            "summary": h.summary,
-            "entities": h.entities.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    }))
 }
 
 fn entities_of(store: &SqliteStore, id: NodeId) -> Result<Vec<NodeId>, SearchError> {

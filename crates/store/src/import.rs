@@ -19,6 +19,7 @@ pub struct SourceMeta {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SkippedRecord {
     pub record: RecordNo,
     pub reason: String,

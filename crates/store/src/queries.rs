@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Stats {
     pub alerts: i64,
     pub incidents: i64,
@@ -17,6 +18,7 @@ pub struct Stats {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AlertRow {
     pub id: NodeId,
     pub ext_id: String,
@@ -32,9 +34,34 @@ pub struct AlertRow {
     pub product: String,
     pub compromised_entity: String,
     pub entities: Vec<NodeId>,
+    /// The Sigma rule that raised the alert (a local detection); absent for imported alerts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleRef>,
+}
+
+/// The rule behind a local detection (`caseboard alerts --json` rows, the queue).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RuleRef {
+    pub id: String,
+    pub title: String,
+    pub level: String,
+    pub file: String,
+}
+
+/// Alerts raised by Caseboard's own Sigma rules have ext ids with this prefix.
+pub const DETECTION_EXT_PREFIX: &str = "sigma:";
+
+fn rule_ref(ext_id: &str, extended: Option<String>) -> Option<RuleRef> {
+    if !ext_id.starts_with(DETECTION_EXT_PREFIX) {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(&extended?).ok()?;
+    serde_json::from_value(v.get("rule")?.clone()).ok()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IncidentRow {
     pub id: NodeId,
     pub ext_id: String,
@@ -57,6 +84,7 @@ pub struct IncidentRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EntityRow {
     pub id: NodeId,
     pub kind: String,
@@ -66,10 +94,12 @@ pub struct EntityRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RelationRow {
     pub from: NodeId,
     pub to: NodeId,
     pub kind: String,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub props: Value,
     /// Provenance: the evidence file and record that said so.
     pub source: Option<String>,
@@ -84,6 +114,7 @@ fn one() -> i64 {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SourceRow {
     pub id: i64,
     pub path: String,
@@ -91,17 +122,21 @@ pub struct SourceRow {
     pub size: i64,
     pub format: String,
     pub imported_at: String,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, number>"))]
     pub counts: Value,
     pub merged: i64,
+    #[cfg_attr(feature = "ts", ts(type = "Array<{ record: number, reason: string }>"))]
     pub skipped: Value,
 }
 
 /// Everything about one node: its fields as a JSON object, and its relations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NodeDetail {
     pub id: NodeId,
     pub kind: String,
     pub label: String,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub fields: serde_json::Map<String, Value>,
     pub relations: Vec<RelationRow>,
 }
@@ -145,9 +180,11 @@ impl SqliteStore {
 
     fn alert_row(&self, r: &Row<'_>) -> rusqlite::Result<AlertRow> {
         let id: i64 = r.get("id")?;
+        let ext_id: String = r.get("ext_id")?;
+        let rule = rule_ref(&ext_id, r.get("extended")?);
         Ok(AlertRow {
             id: NodeId::Alert(id),
-            ext_id: r.get("ext_id")?,
+            ext_id,
             name: r.get("name")?,
             alert_type: r.get("alert_type")?,
             severity: r
@@ -163,6 +200,7 @@ impl SqliteStore {
             product: r.get("product")?,
             compromised_entity: r.get("compromised_entity")?,
             entities: vec![],
+            rule,
         })
     }
 

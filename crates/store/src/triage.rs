@@ -89,6 +89,7 @@ pub struct TriageChange {
 
 /// The triage fields of an alert or incident as they are now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TriageState {
     pub id: NodeId,
     pub status: String,
@@ -102,6 +103,7 @@ pub struct TriageState {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Note {
     pub at: String,
     pub actor: String,
@@ -109,6 +111,7 @@ pub struct Note {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MarkedRelated {
     pub entity: NodeId,
     pub reason: String,

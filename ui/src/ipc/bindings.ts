@@ -1,81 +1,92 @@
-// GENERATED from src-tauri/src/wire.rs by `cargo test -p caseboard-app bindings` — do not edit.
-// Regenerate: UPDATE_BINDINGS=1 cargo test -p caseboard-app bindings
+// GENERATED from the cb-api wire types by `cargo test -p caseboard-app bindings` — do not edit.
+// Regenerate: UPDATE_BINDINGS=1 cargo test -p caseboard-app --features custom-protocol bindings
 
-export type ErrorCode = "noCase" | "notACase" | "notFound" | "badInput" | "io" | "internal";
+export type ErrorCode = "no_case" | "missing" | "not_a_case" | "not_found" | "bad_input" | "unknown_format" | "directory" | "unreadable" | "storage" | "cancelled" | "internal";
 
-export type IpcError = { code: ErrorCode, message: string, };
+export type ErrorReply = { code: ErrorCode, message: string, };
+
+export type NodeId = string;
 
 export type Severity = "Informational" | "Low" | "Medium" | "High";
 
+export type Counts = { alerts: number, incidents: number, entities: number, relations: number, events: number, };
+
 export type Stats = { alerts: number, incidents: number, entities: number, relations: number, events: number, sources: number, };
 
-export type CaseInfo = { path: string, 
-/**
- * File name without extension, for the title bar.
- */
-name: string, stats: Stats, 
-/**
- * The investigation that was on screen when this case was last closed.
- */
-lastInvestigation: number | null, };
-
-export type StartInfo = { case: CaseInfo | null, 
-/**
- * Why the case asked for at start (argument, `CASEBOARD_CASE`, last case) did not open.
- */
-error: IpcError | null, };
+export type CaseInfo = { path: string, name: string, stats: Stats, };
 
 export type QueueSort = "severity" | "time";
 
-export type AlertItem = { id: string, name: string, alertType: string, severity: Severity | null, status: string, start: string | null, end: string | null, provider: string, product: string, 
+export type AlertRow = { id: NodeId, ext_id: string, name: string, alert_type: string, severity: Severity | null, status: string, classification: string, owner: string, start: string | null, end: string | null, provider: string, product: string, compromised_entity: string, entities: Array<NodeId>, };
+
+export type IncidentRow = { id: NodeId, ext_id: string, title: string, number: number | null, severity: Severity | null, status: string, classification: string, owner: string, created: string | null, first_activity: string | null, last_activity: string | null, provider: string, 
 /**
- * The attacked resource.
+ * Set for incidents Caseboard derived itself: why these alerts belong together.
  */
-compromisedEntity: string, entities: Array<string>, };
-
-export type IncidentItem = { id: string, title: string, number: number | null, severity: Severity | null, status: string, created: string | null, firstActivity: string | null, lastActivity: string | null, provider: string, 
+reason: string | null, 
 /**
- * Why Caseboard grouped these alerts (derived incidents only).
+ * Alerts of the incident that are in the case.
  */
-reason: string | null, alerts: Array<string>, };
+alerts: Array<NodeId>, 
+/**
+ * External ids of alerts the incident names but the case does not hold (yet).
+ */
+missing_alerts: Array<string>, };
 
-export type Queue = { alerts: Array<AlertItem>, incidents: Array<IncidentItem>, };
+export type EntityRow = { id: NodeId, kind: string, label: string, key: string, strength: string, };
 
-export type Relation = { from: string, to: string, kind: string, props: unknown, 
+export type Queue = { alerts: Array<AlertRow>, incidents: Array<IncidentRow>, };
+
+export type RelationRow = { from: NodeId, to: NodeId, kind: string, props: unknown, 
 /**
  * Provenance: the evidence file and record that said so.
  */
-source: string | null, record: number | null, };
+source: string | null, record: number | null, 
+/**
+ * How many records of that file said so (`record` is the first).
+ */
+records: number, };
 
-export type NodeDetail = { id: string, kind: string, label: string, 
+export type NodeDetail = { 
 /**
- * Every stored column (JSON columns decoded).
+ * Labels of the other nodes named in `relations`.
  */
-fields: Record<string, unknown>, relations: Array<Relation>, 
-/**
- * Labels of the nodes named in `relations`.
- */
-labels: Record<string, string>, };
+labels: Record<string, string>, id: NodeId, kind: string, label: string, fields: Record<string, unknown>, relations: Array<RelationRow>, };
 
 export type QueryInfo = { id: string, label: string, count: number, };
 
-export type NodeView = { id: string, 
+export type NodeView = { id: NodeId, 
 /**
  * `alert`, `incident`, `event`, or the entity kind (`host`, `account`, `ip`, …).
  */
-kind: string, label: string, severity: Severity | null, time: string | null, };
-
-export type EdgeView = { id: string, from: string, to: string, kind: string, };
-
-export type MapNode = { view: NodeView, 
+kind: string, label: string, severity: Severity | null, 
 /**
- * Placed by the graph engine around `parent`; `null` only for nodes it could not place.
+ * Start time of an alert, first activity of an incident, time of an event.
  */
-x: number | null, y: number | null, pinned: boolean, hidden: boolean, collapsed: boolean, 
+time: string | null, };
+
+export type EdgeView = { id: string, from: NodeId, to: NodeId, kind: string, };
+
+export type Expansion = { nodes: Array<NodeView>, edges: Array<EdgeView>, total: number, more: number, };
+
+export type NodeQueries = { node: NodeView, queries: Array<QueryInfo>, };
+
+export type PathRequest = { from: NodeId, to: NodeId, 
 /**
- * The node it was expanded from.
+ * Default 6.
  */
-parent: string | null, 
+max_depth: number | null, 
+/**
+ * Only follow relations of these kinds; empty = every kind.
+ */
+kinds: Array<string>, };
+
+export type MapNode = { view: NodeView, x: number | null, y: number | null, pinned: boolean, hidden: boolean, collapsed: boolean, 
+/**
+ * The node it was expanded from (new nodes are placed around it; collapsing it hides this
+ * one).
+ */
+parent: NodeId | null, 
 /**
  * Not hidden, no collapsed ancestor, inside the time scope.
  */
@@ -83,27 +94,33 @@ visible: boolean, };
 
 export type TimeScope = { from: string | null, to: string | null, };
 
-export type MapState = { id: number, name: string, 
+export type MapState = { id: number, name: string, start: NodeId, 
 /**
- * The alert/incident/entity the investigation started from.
+ * Ordered by node id.
  */
-start: string, nodes: Array<MapNode>, edges: Array<EdgeView>, 
+nodes: Array<MapNode>, 
 /**
- * Nodes the analyst navigated through, oldest first.
+ * Ordered by edge id.
  */
-breadcrumb: Array<string>, 
+edges: Array<EdgeView>, breadcrumb: Array<NodeId>, 
 /**
- * Where on the breadcrumb the analyst is.
+ * Where on the breadcrumb the analyst is (back/forward move it).
  */
-breadcrumbPos: number, focus: string | null, 
+breadcrumb_pos: number, 
 /**
- * Operations applied.
+ * The node at `breadcrumb_pos`.
  */
-cursor: number, timeScope: TimeScope | null, canUndo: boolean, canRedo: boolean, historyLen: number, };
+focus: NodeId | null, 
+/**
+ * Operations applied (the rest of the history can be redone).
+ */
+cursor: number, time_scope: TimeScope | null, can_undo: boolean, can_redo: boolean, history_len: number, };
 
-export type Position = { node: string, x: number, y: number, };
+export type Position = { node: NodeId, x: number, y: number, };
 
-export type MapOp = { "op": "expand", node: string, query: string, limit: number | null, offset: number | null, } | { "op": "add_nodes", nodes: Array<string>, } | { "op": "hide", nodes: Array<string>, } | { "op": "unhide", nodes: Array<string>, } | { "op": "collapse", node: string, } | { "op": "uncollapse", node: string, } | { "op": "pin", node: string, x: number, y: number, } | { "op": "unpin", node: string, } | { "op": "remove", nodes: Array<string>, } | { "op": "move", positions: Array<Position>, } | { "op": "set_time_scope", from: string | null, to: string | null, } | { "op": "navigate", node: string, } | { "op": "back" } | { "op": "forward" } | { "op": "show_path", from: string, to: string, max_depth: number | null, kinds: Array<string> | null, };
+export type MapOp = { "op": "expand", node: NodeId, query: string, limit: number | null, offset: number | null, } | { "op": "add_nodes", nodes: Array<NodeId>, } | { "op": "hide", nodes: Array<NodeId>, } | { "op": "unhide", nodes: Array<NodeId>, } | { "op": "collapse", node: NodeId, } | { "op": "uncollapse", node: NodeId, } | { "op": "pin", node: NodeId, x: number, y: number, } | { "op": "unpin", node: NodeId, } | { "op": "remove", nodes: Array<NodeId>, } | { "op": "move", positions: Array<Position>, } | { "op": "set_time_scope", from: string | null, to: string | null, } | { "op": "navigate", node: NodeId, } | { "op": "back" } | { "op": "forward" } | { "op": "show_path", from: NodeId, to: NodeId, max_depth: number | null, kinds: Array<string> | null, };
+
+export type InvestigationSummary = { id: number, name: string, start: NodeId, created: string, nodes: number, cursor: number, history_len: number, };
 
 export type TriageRequest = { 
 /**
@@ -113,29 +130,49 @@ status: string | null,
 /**
  * `true_positive`, `benign_positive`, `false_positive`, `undetermined`.
  */
-classification: string | null, reason: string | null, 
+classification: string | null, 
+/**
+ * Why (required for `false_positive`).
+ */
+reason: string | null, 
 /**
  * Severity override: `Informational`, `Low`, `Medium`, `High`.
  */
-severity: string | null, owner: string | null, note: string | null, addTags: Array<string>, removeTags: Array<string>, };
-
-export type NoteInfo = { at: string, actor: string, text: string, };
-
-export type RelatedInfo = { entity: string, label: string, reason: string, at: string, actor: string, };
-
-export type TriageInfo = { id: string, status: string, 
+severity: string | null, 
 /**
- * `false_positive: <reason>` etc.; empty when never classified.
+ * An owner may be cleared: `""` is kept.
  */
-classification: string, severity: Severity | null, severityOverridden: boolean, owner: string, tags: Array<string>, notes: Array<NoteInfo>, related: Array<RelatedInfo>, 
-/**
- * Who the window writes audit entries as.
- */
-actor: string, };
+owner: string | null, note: string | null, add_tags: Array<string>, remove_tags: Array<string>, };
+
+export type Note = { at: string, actor: string, text: string, };
+
+export type MarkedRelated = { entity: NodeId, reason: string, at: string, actor: string, };
+
+export type TriageState = { id: NodeId, status: string, classification: string, severity: Severity | null, severity_overridden: boolean, owner: string, tags: Array<string>, notes: Array<Note>, related: Array<MarkedRelated>, };
+
+export type TriageInfo = { labels: Record<string, string>, actor: string, id: NodeId, status: string, classification: string, severity: Severity | null, severity_overridden: boolean, owner: string, tags: Array<string>, notes: Array<Note>, related: Array<MarkedRelated>, };
+
+export type Triaged = { triaged: Array<TriageInfo>, };
 
 export type ActivityEntry = { id: number, at: string, actor: string, action: string, target: string, detail: Record<string, unknown> | null, };
 
-export type SearchHit = { id: string, time: string | null, source: string, summary: string, entities: Array<string>, };
+export type Activity = { activity: Array<ActivityEntry>, };
+
+export type Hit = { id: NodeId, time: string | null, source: string, summary: string, 
+/**
+ * Entities this hit involves (an event's `mentions`, an alert's entities, an entity itself).
+ */
+entities: Array<NodeId>, };
+
+export type SearchRequest = { query: string, 
+/**
+ * Page size, 1–500 (default 50).
+ */
+limit: number | null, offset: number | null, 
+/**
+ * Only these sources (`SecurityEvent`, `Sysmon`, `SecurityAlert`, `Entity`…); empty = all.
+ */
+sources: Array<string>, };
 
 export type SyntaxProblem = { 
 /**
@@ -143,19 +180,19 @@ export type SyntaxProblem = {
  */
 position: number, expected: string, };
 
-export type SearchReply = { total: number, bySource: Record<string, number>, hits: Array<SearchHit>, syntax: SyntaxProblem | null, 
+export type SearchReply = { total: number, by_source: Record<string, number>, hits: Array<Hit>, 
+/**
+ * Set (and the rest empty) when the query does not parse.
+ */
+syntax: SyntaxProblem | null, 
 /**
  * Labels of the entities named in `hits`.
  */
 labels: Record<string, string>, };
 
-export type ImportCandidate = { path: string, 
-/**
- * The detected format; `null` when `error` says why the file cannot be imported.
- */
-format: string | null, error: string | null, size: number, };
+export type Progress = { records: number, bytes: number, bytes_total: number, };
 
-export type ImportProgress = { records: number, bytes: number, bytesTotal: number, 
+export type ImportProgress = { records: number, bytes: number, bytes_total: number, 
 /**
  * Records per second so far.
  */
@@ -163,20 +200,93 @@ rate: number,
 /**
  * Seconds left, estimated from bytes; `null` until there is a rate.
  */
-etaSecs: number | null, elapsedSecs: number, };
+eta_secs: number | null, elapsed_secs: number, };
 
-export type AddedCounts = { alerts: number, incidents: number, entities: number, relations: number, events: number, };
+export type SkippedRecord = { record: number, reason: string, };
 
-export type SkippedInfo = { record: number, reason: string, };
+export type FileReport = { path: string, format: string, sha256: string, size: number, added: Counts, merged: number, skipped: Array<SkippedRecord>, 
+/**
+ * Set when the same bytes were imported before (then nothing was added).
+ */
+duplicate_of: string | null, };
+
+export type ImportCandidate = { path: string, 
+/**
+ * The detected format; `null` when `error` says why the file cannot be imported.
+ */
+format: string | null, error: string | null, size: number, };
 
 export type ImportReply = { path: string, 
 /**
- * `ok`, `cancelled`, or the `cb_api::ApiError::code()` of the failure.
+ * `ok`, or the [`ApiError::code`] of the failure (`cancelled`, `unknown_format`, …).
  */
-outcome: string, message: string | null, format: string | null, sha256: string | null, added: AddedCounts | null, merged: number, skipped: Array<SkippedInfo>, duplicateOf: string | null, elapsedSecs: number, };
+outcome: string, message: string | null, 
+/**
+ * What the import did (`null` unless `ok`).
+ */
+report: FileReport | null, 
+/**
+ * Derived incidents the correlation after this file created.
+ */
+new_incidents: number, elapsed_secs: number, };
 
-export type SourceInfo = { id: number, path: string, sha256: string, size: number, format: string, importedAt: string, counts: Record<string, number>, merged: number, skipped: Array<{ record: number, reason: string }>, };
+export type DerivedIncident = { 
+/**
+ * The stored incident.
+ */
+id: NodeId, ext_id: string, 
+/**
+ * `kill_chain` or `shared_entity`.
+ */
+rule: string, title: string, reason: string, 
+/**
+ * What the alerts share: the host/resource name, or the entity node id.
+ */
+shared: string, alerts: Array<NodeId>, 
+/**
+ * Stage of each alert, in alert order (kill-chain rule only).
+ */
+stages: Array<string>, first: string, last: string, severity: Severity | null, 
+/**
+ * `false` when an earlier correlation had stored it already.
+ */
+created: boolean, };
 
-export type PathReply = { nodes: Array<string>, edges: Array<string>, };
+export type IncidentEdit = { incident: NodeId, alert: NodeId, 
+/**
+ * `false` when the alert was already in (add) or not in (remove) the incident.
+ */
+changed: boolean, };
 
-export type NodeIdText = string;
+export type SourceRow = { id: number, path: string, sha256: string, size: number, format: string, imported_at: string, counts: Record<string, number>, merged: number, skipped: Array<{ record: number, reason: string }>, };
+
+export type SourceList = { sources: Array<SourceRow>, };
+
+export type SourceCheck = { path: string, 
+/**
+ * The SHA-256 recorded at import.
+ */
+sha256: string, 
+/**
+ * `ok` (same bytes), `changed`, or `missing` (cannot be read).
+ */
+status: string, };
+
+export type VerifyReport = { 
+/**
+ * The first audit entry whose hash does not chain; `null` when the chain is intact.
+ */
+audit_broken_at: number | null, sources: Array<SourceCheck>, };
+
+export type OpenedCase = { 
+/**
+ * The investigation that was on screen when this case was last closed.
+ */
+last_investigation: number | null, path: string, name: string, stats: Stats, };
+
+export type StartInfo = { case: OpenedCase | null, 
+/**
+ * Why the case asked for at start (argument, `CASEBOARD_CASE`, last case) did not open.
+ */
+error: ErrorReply | null, };
+

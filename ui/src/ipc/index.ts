@@ -1,12 +1,19 @@
 // The ONLY module that imports @tauri-apps/api (and Tauri plugins). Everything else talks to
 // the Rust side through the typed `api` object below; shapes come from ./bindings.ts, which is
-// generated from src-tauri/src/wire.rs.
+// generated from the cb-api wire types (crates/api, `bindings`).
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import type * as B from "./bindings";
 
 export type * from "./bindings";
+/** The open case as the window shows it (cb-api `CaseInfo` + the investigation last on screen). */
+export type CaseInfo = B.OpenedCase;
+export type AlertItem = B.AlertRow;
+export type IncidentItem = B.IncidentRow;
+export type SourceInfo = B.SourceRow;
+/** A path as node and edge ids (cb-api returns the full `Expansion`). */
+export type PathReply = { nodes: string[]; edges: string[] };
 
 /** An error from the Rust side (or a failure to reach it), always `{ code, message }`. */
 export class CbError extends Error {
@@ -18,7 +25,7 @@ export class CbError extends Error {
   }
 }
 
-function isIpcError(e: unknown): e is B.IpcError {
+function isIpcError(e: unknown): e is B.ErrorReply {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
 
@@ -35,9 +42,9 @@ const CASE_FILTER = [{ name: "Caseboard case", extensions: ["caseboard", "db", "
 
 export const api = {
   appStart: () => call<B.StartInfo>("app_start"),
-  openCase: (path: string) => call<B.CaseInfo>("open_case", { path }),
-  createCase: (path: string) => call<B.CaseInfo>("create_case", { path }),
-  caseInfo: () => call<B.CaseInfo>("case_info_cmd"),
+  openCase: (path: string) => call<CaseInfo>("open_case", { path }),
+  createCase: (path: string) => call<CaseInfo>("create_case", { path }),
+  caseInfo: () => call<CaseInfo>("case_info_cmd"),
   queue: (sort: B.QueueSort) => call<B.Queue>("queue", { sort }),
   nodeDetail: (id: string) => call<B.NodeDetail>("node_detail", { id }),
   techniqueNames: (ids: string[]) => call<Record<string, string>>("technique_names", { ids }),
@@ -58,21 +65,26 @@ export const api = {
   pickCaseToCreate: async (): Promise<string | null> =>
     (await saveDialog({ filters: CASE_FILTER, title: "New case", defaultPath: "case.caseboard" })) ?? null,
 
-  // ---- working a case (src-tauri/src/work.rs)
+  // ---- working a case
   triage: (targets: string[], change: Partial<B.TriageRequest>) =>
-    call<B.TriageInfo[]>("triage", { targets, change: { addTags: [], removeTags: [], ...change } }),
+    call<B.TriageInfo[]>("triage", { targets, change: { add_tags: [], remove_tags: [], ...change } }),
   triageState: (id: string) => call<B.TriageInfo>("triage_state", { id }),
   markRelated: (target: string, entity: string, reason: string) => call<B.TriageInfo>("mark_related", { target, entity, reason }),
   activity: (id: string) => call<B.ActivityEntry[]>("activity", { id }),
   search: (query: string, limit: number, offset: number, sources: string[]) =>
-    call<B.SearchReply>("search", { query, limit, offset, sources }),
+    call<B.SearchReply>("search", { request: { query, limit, offset, sources } }),
   importCandidates: (paths: string[]) => call<B.ImportCandidate[]>("import_candidates", { paths }),
   /** Import one file off the UI thread; `onProgress` gets records/bytes/rate/ETA. */
   importFile: (id: number, path: string, onProgress: (p: B.ImportProgress) => void) =>
     call<B.ImportReply>("import_file", { id, path, onProgress: new Channel<B.ImportProgress>(onProgress) }),
   importCancel: (id: number) => call<boolean>("import_cancel", { id }),
-  sources: () => call<B.SourceInfo[]>("sources"),
-  findPath: (from: string, to: string, maxDepth?: number) => call<B.PathReply>("find_path", { from, to, maxDepth: maxDepth ?? null }),
+  sources: () => call<SourceInfo[]>("sources"),
+  findPath: async (from: string, to: string, maxDepth?: number): Promise<PathReply> => {
+    const x = await call<B.Expansion>("find_path", { request: { from, to, max_depth: maxDepth ?? null, kinds: [] } });
+    return { nodes: x.nodes.map((n) => n.id), edges: x.edges.map((e) => e.id) };
+  },
+  /** Re-hash every source and walk the audit hash chain. */
+  verify: () => call<B.VerifyReport>("verify"),
   saveFile: (path: string, bytes: Uint8Array) => call<number>("save_file", { path, bytes: Array.from(bytes) }),
 
   /** Evidence files or folders to import; `null` when cancelled. */

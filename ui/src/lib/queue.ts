@@ -1,5 +1,5 @@
 // Pure queue logic: merge alerts + incidents into rows, filter, sort. No IPC, no DOM.
-import type { AlertItem, IncidentItem, Queue, Severity } from "../ipc/bindings";
+import type { AlertRow, IncidentRow, Queue, Severity } from "../ipc/bindings";
 
 export type RowKind = "alert" | "incident";
 
@@ -34,21 +34,21 @@ export function severityRank(s: Severity | null): number {
   return s === null ? -1 : RANK[s];
 }
 
-export function alertRow(a: AlertItem): QueueRow {
+export function alertRow(a: AlertRow): QueueRow {
   return {
     id: a.id,
     kind: "alert",
     name: a.name,
     severity: a.severity,
     status: a.status,
-    attacked: a.compromisedEntity,
+    attacked: a.compromised_entity,
     time: a.start,
     entityCount: a.entities.length,
     alertCount: 1,
   };
 }
 
-export function incidentRow(i: IncidentItem, alerts: Map<string, AlertItem>): QueueRow {
+export function incidentRow(i: IncidentRow, alerts: Map<string, AlertRow>): QueueRow {
   const ents = new Set<string>();
   for (const a of i.alerts) for (const e of alerts.get(a)?.entities ?? []) ents.add(e);
   return {
@@ -58,7 +58,7 @@ export function incidentRow(i: IncidentItem, alerts: Map<string, AlertItem>): Qu
     severity: i.severity,
     status: i.status,
     attacked: i.reason ?? i.provider,
-    time: i.firstActivity ?? i.created,
+    time: i.first_activity ?? i.created,
     entityCount: ents.size,
     alertCount: i.alerts.length,
   };

@@ -1,6 +1,5 @@
 //! One integration-test binary for cb-graph.
 
-mod cli;
 mod common;
 mod correlate;
 mod explore;

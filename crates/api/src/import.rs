@@ -1,0 +1,425 @@
+//! Importing evidence: checks, detection by content, SHA-256 before parsing, one transaction
+//! per file with progress and cancel; folders walked (symlink loops reported, never followed
+//! twice); correlation after every import.
+
+use crate::case::Case;
+use crate::error::{ApiError, ApiResult};
+use cb_domain::{Counts, Sink, SinkError};
+use cb_graph::{CorrelationSettings, DerivedIncident};
+use cb_store::{Actor, ImportOutcome, SkippedRecord, SourceMeta, SqliteStore, StoreError};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What importing one file did: the `files[]` element of `caseboard import --json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FileReport {
+    pub path: String,
+    pub format: String,
+    pub sha256: String,
+    pub size: u64,
+    pub added: Counts,
+    pub merged: u64,
+    pub skipped: Vec<SkippedRecord>,
+    /// Set when the same bytes were imported before (then nothing was added).
+    pub duplicate_of: Option<String>,
+}
+
+/// Import progress, for a progress bar.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Progress {
+    pub records: u64,
+    pub bytes: u64,
+    pub bytes_total: u64,
+}
+
+/// SHA-256 and size of a file, read (read-only) before anything is parsed.
+pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        h.update(&buf[..n]);
+    }
+    Ok((hex::encode(h.finalize()), size))
+}
+
+/// A format this build can import.
+enum Detected {
+    Alerts(cb_ingest::AlertFormat),
+    Events(cb_events::EventFormat),
+}
+
+impl Detected {
+    fn name(&self) -> String {
+        match self {
+            Detected::Alerts(f) => f.name(),
+            Detected::Events(f) => f.name().to_string(),
+        }
+    }
+}
+
+fn detect(path: &Path) -> Result<Detected, ApiError> {
+    let head = cb_ingest::read_head(path).map_err(|e| ApiError::Unreadable {
+        path: path.into(),
+        reason: e.to_string(),
+    })?;
+    if let Some(f) = cb_ingest::detect(&head) {
+        return Ok(Detected::Alerts(f));
+    }
+    if let Some(f) = cb_events::detect(path, &head) {
+        return Ok(Detected::Events(f));
+    }
+    Err(ApiError::UnknownFormat { path: path.into() })
+}
+
+/// Check a file can be imported (exists, is a file, readable, known format) without touching
+/// the case; returns the format name.
+pub fn probe(path: &Path) -> Result<String, ApiError> {
+    check_file(path)?;
+    Ok(detect(path)?.name())
+}
+
+fn check_file(path: &Path) -> Result<(), ApiError> {
+    if !path.exists() {
+        return Err(ApiError::Missing { path: path.into() });
+    }
+    if path.is_dir() {
+        return Err(ApiError::Directory { path: path.into() });
+    }
+    Ok(())
+}
+
+/// Import one evidence file into the case, in one transaction. `progress` is called with
+/// records/bytes done; returning `false` cancels (the case stays as it was).
+pub fn import_file(
+    store: &mut SqliteStore,
+    path: &Path,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<FileReport, ApiError> {
+    import_file_with(store, path, progress, None)
+}
+
+/// [`import_file`], running detection rules on each event as it is stored (no second pass
+/// over the evidence); the matches wait in `streamed` until [`crate::detect::Streamed::store`].
+pub fn import_file_with(
+    store: &mut SqliteStore,
+    path: &Path,
+    progress: &mut dyn FnMut(Progress) -> bool,
+    mut streamed: Option<&mut crate::detect::Streamed<'_>>,
+) -> Result<FileReport, ApiError> {
+    check_file(path)?;
+    let format = detect(path)?;
+    let (sha256, size) = hash_file(path).map_err(|e| ApiError::Unreadable {
+        path: path.into(),
+        reason: e.to_string(),
+    })?;
+    let shown = path.display().to_string();
+    let meta = SourceMeta {
+        path: shown.clone(),
+        sha256: sha256.clone(),
+        size,
+        format: format.name(),
+    };
+    let mut on_progress = |records: u64, bytes: u64| {
+        progress(Progress {
+            records,
+            bytes,
+            bytes_total: size,
+        })
+    };
+    let mut parse = |sink: &mut dyn Sink| -> Result<(), SinkError> {
+        let mut watching;
+        let sink: &mut dyn Sink = match streamed.as_deref_mut() {
+            Some(d) => {
+                watching = d.watch(sink);
+                &mut watching
+            }
+            None => sink,
+        };
+        match &format {
+            Detected::Alerts(f) => cb_ingest::import(*f, path, sink),
+            Detected::Events(f) => {
+                cb_events::import(*f, path, sink, &cb_events::Settings::default())
+            }
+        }
+    };
+    let result = store.import_source(&meta, &mut on_progress, &mut parse);
+    if let Some(d) = streamed {
+        d.finish_file(result.as_ref().ok().and_then(|o| o.source_id));
+    }
+    let outcome: ImportOutcome = match result {
+        Ok(o) => o,
+        Err(StoreError::Cancelled) => return Err(ApiError::Cancelled { path: path.into() }),
+        Err(source) => {
+            return Err(ApiError::Store {
+                path: path.into(),
+                source,
+            })
+        }
+    };
+    Ok(FileReport {
+        path: shown,
+        format: format.name(),
+        sha256,
+        size,
+        added: outcome.added,
+        merged: outcome.merged,
+        skipped: outcome.skipped,
+        duplicate_of: outcome.duplicate_of,
+    })
+}
+
+/// Progress with rate and ETA, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ImportProgress {
+    pub records: u64,
+    pub bytes: u64,
+    pub bytes_total: u64,
+    /// Records per second so far.
+    pub rate: f64,
+    /// Seconds left, estimated from bytes; `null` until there is a rate.
+    pub eta_secs: Option<f64>,
+    pub elapsed_secs: f64,
+}
+
+impl ImportProgress {
+    /// Rate and ETA of `p` after `elapsed_secs` seconds.
+    pub fn at(p: Progress, elapsed_secs: f64) -> ImportProgress {
+        let secs = elapsed_secs.max(1e-3);
+        let byte_rate = p.bytes as f64 / secs;
+        ImportProgress {
+            records: p.records,
+            bytes: p.bytes,
+            bytes_total: p.bytes_total,
+            rate: p.records as f64 / secs,
+            eta_secs: (byte_rate > 0.0 && p.bytes > 0)
+                .then(|| p.bytes_total.saturating_sub(p.bytes) as f64 / byte_rate),
+            elapsed_secs: secs,
+        }
+    }
+}
+
+/// A file offered for import (a folder lists every file inside, recursively).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ImportCandidate {
+    pub path: String,
+    /// The detected format; `null` when `error` says why the file cannot be imported.
+    pub format: Option<String>,
+    pub error: Option<String>,
+    pub size: u64,
+}
+
+fn candidate(p: &Path) -> ImportCandidate {
+    let size = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let (format, error) = match probe(p) {
+        Ok(f) => (Some(f), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    ImportCandidate {
+        path: p.to_string_lossy().into_owned(),
+        format,
+        error,
+        size,
+    }
+}
+
+/// Every file under `dir`, sorted by name; symlinks are followed, and a link back into a
+/// folder being walked is reported as a candidate with its error instead of looping.
+fn walk(dir: &Path, out: &mut Vec<ImportCandidate>) {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(e) if e.file_type().is_dir() => {}
+            Ok(e) => out.push(candidate(e.path())),
+            Err(e) => out.push(ImportCandidate {
+                path: e.path().unwrap_or(dir).to_string_lossy().into_owned(),
+                format: None,
+                error: Some(match e.loop_ancestor() {
+                    Some(a) => format!("symlink loop back to {}; not followed", a.display()),
+                    None => e.to_string(),
+                }),
+                size: 0,
+            }),
+        }
+    }
+}
+
+/// Expand folders and probe every file (nothing is written).
+pub fn candidates(paths: &[PathBuf]) -> Vec<ImportCandidate> {
+    let mut out = vec![];
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out);
+        } else {
+            out.push(candidate(p));
+        }
+    }
+    out
+}
+
+/// `caseboard import --json`: `{"files": [...], "not_imported": [...], "correlated": [...]}`.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ImportReport {
+    pub files: Vec<FileReport>,
+    /// Files found in the folders given that are in no format Caseboard reads (skipped).
+    pub not_imported: Vec<ImportCandidate>,
+    /// Correlation run after the import: every derived incident (`created` = new).
+    pub correlated: Vec<DerivedIncident>,
+    /// Detection run with the import (`caseboard import --detect`): the `caseboard detect`
+    /// report; absent when no rules ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub detect: Option<crate::detect::DetectReport>,
+}
+
+/// Import files and folders into the case at `case` (created when missing), then correlate.
+/// Files named one by one must all be importable, or nothing is written and the case is not
+/// created; in folders, files of an unknown format are reported in `not_imported` and skipped.
+/// `progress` gets each file's progress; returning `false` cancels that file.
+pub fn import_paths(
+    case: &Path,
+    paths: &[PathBuf],
+    actor: Actor,
+    progress: &mut dyn FnMut(&Path, ImportProgress) -> bool,
+) -> ApiResult<ImportReport> {
+    import_paths_with(case, paths, actor, None, progress)
+}
+
+/// [`import_paths`], running the rules of `detect` on each event as it is stored; their
+/// alerts are written after each file and take part in the correlation that follows.
+pub fn import_paths_with(
+    case: &Path,
+    paths: &[PathBuf],
+    actor: Actor,
+    detect: Option<&crate::detect::DetectSettings>,
+    progress: &mut dyn FnMut(&Path, ImportProgress) -> bool,
+) -> ApiResult<ImportReport> {
+    let mut files = vec![];
+    let mut not_imported = vec![];
+    for p in paths {
+        if p.is_dir() {
+            let mut found = vec![];
+            walk(p, &mut found);
+            let before = files.len();
+            for c in found {
+                match c.format {
+                    Some(_) => files.push(PathBuf::from(&c.path)),
+                    None => not_imported.push(c),
+                }
+            }
+            if files.len() == before {
+                return Err(ApiError::bad(format!(
+                    "{}: no file in this folder is in a format Caseboard reads",
+                    p.display()
+                )));
+            }
+        } else {
+            probe(p)?;
+            files.push(p.clone());
+        }
+    }
+    let mut case = Case::open_or_create(case, actor)?;
+    let mut reports = vec![];
+    let loaded = detect.map(|d| d.load());
+    let mut streamed = loaded
+        .as_ref()
+        .map(|(rules, _)| crate::detect::Streamed::new(rules));
+    let mut det = loaded.as_ref().map(|(_, l)| crate::detect::DetectReport {
+        rules: crate::detect::RulesReport {
+            loaded: l.loaded,
+            failed: l.failed.clone(),
+        },
+        ..Default::default()
+    });
+    for f in &files {
+        let t0 = Instant::now();
+        let mut on = |p: Progress| progress(f, ImportProgress::at(p, t0.elapsed().as_secs_f64()));
+        let r = import_file_with(&mut case.store, f, &mut on, streamed.as_mut())?;
+        if let (Some(s), Some(d)) = (streamed.as_mut(), det.as_mut()) {
+            let a = s.store(&mut case.store)?;
+            d.events += r.added.events;
+            d.alerts.added += a.added;
+            d.alerts.updated += a.updated;
+        }
+        reports.push(r);
+    }
+    if let (Some(s), Some(d)) = (streamed.as_ref(), det.as_mut()) {
+        d.matches = s.matches;
+    }
+    let correlated = cb_graph::correlate(&mut case.store, &CorrelationSettings::default())?;
+    Ok(ImportReport {
+        files: reports,
+        not_imported,
+        correlated,
+        detect: det,
+    })
+}
+
+/// How importing one file from the window ended.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ImportReply {
+    pub path: String,
+    /// `ok`, or the [`ApiError::code`] of the failure (`cancelled`, `unknown_format`, …).
+    pub outcome: String,
+    pub message: Option<String>,
+    /// What the import did (`null` unless `ok`).
+    pub report: Option<FileReport>,
+    /// Derived incidents the correlation after this file created.
+    pub new_incidents: usize,
+    pub elapsed_secs: f64,
+}
+
+/// Import one file on a connection of its own (WAL: other connections keep reading), then
+/// correlate. Never fails: the outcome says how it ended; a cancel leaves the case as it was.
+pub fn import_one(
+    case: &Path,
+    path: &Path,
+    actor: Actor,
+    progress: &mut dyn FnMut(ImportProgress) -> bool,
+) -> ImportReply {
+    let t0 = Instant::now();
+    let run = || -> ApiResult<(FileReport, usize)> {
+        let mut case = Case::open(case, actor)?;
+        let mut on = |p: Progress| progress(ImportProgress::at(p, t0.elapsed().as_secs_f64()));
+        let report = import_file(&mut case.store, path, &mut on)?;
+        let derived = cb_graph::correlate(&mut case.store, &CorrelationSettings::default())?;
+        Ok((report, derived.iter().filter(|d| d.created).count()))
+    };
+    let r = run();
+    let elapsed_secs = t0.elapsed().as_secs_f64();
+    match r {
+        Ok((report, new_incidents)) => ImportReply {
+            path: report.path.clone(),
+            outcome: "ok".into(),
+            message: None,
+            report: Some(report),
+            new_incidents,
+            elapsed_secs,
+        },
+        Err(e) => ImportReply {
+            path: path.to_string_lossy().into_owned(),
+            outcome: e.code().to_string(),
+            message: Some(e.to_string()),
+            report: None,
+            new_incidents: 0,
+            elapsed_secs,
+        },
+    }
+}

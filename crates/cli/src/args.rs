@@ -1,0 +1,253 @@
+//! The command line: what `caseboard` accepts (clap). Parsing only.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "caseboard",
+    version,
+    about = "Investigation-graph explorer for security incidents (command line)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Import evidence files and folders (recursively) into a case (created if missing), then
+    /// correlate. In folders, files of an unknown format are reported and skipped.
+    Import {
+        case: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// run the bundled Sigma rules on each event as it is imported
+        #[arg(long)]
+        detect: bool,
+    },
+    /// Run Sigma rules (bundled SigmaHQ rules and --rules folders) over the case's events.
+    Detect(crate::detect::DetectArgs),
+    /// Counts of what the case holds.
+    Stats {
+        case: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The alert queue.
+    Alerts {
+        case: PathBuf,
+        #[arg(long, value_enum, default_value_t = SortArg::Severity)]
+        sort: SortArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Incidents, imported and derived.
+    Incidents {
+        case: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Entities, optionally of one type (host, account, ip, process, file…).
+    Entities {
+        case: PathBuf,
+        #[arg(long = "type")]
+        kind: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One alert, incident, entity or event with its properties and relations.
+    Show {
+        case: PathBuf,
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Evidence sources with their SHA-256 and import summary.
+    Sources {
+        case: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-walk the audit hash chain (and name the first broken entry).
+    Verify {
+        case: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Triage alerts or incidents: status, classification, severity, owner, notes, tags.
+    /// Several ids make a bulk action (one transaction). Every change is audited.
+    Triage {
+        case: PathBuf,
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// Active, InProgress, Resolved or Dismissed
+        #[arg(long)]
+        status: Option<String>,
+        /// true_positive, benign_positive, false_positive or undetermined
+        #[arg(long)]
+        classification: Option<String>,
+        /// why (required for false_positive)
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        severity: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        #[arg(long = "untag")]
+        untags: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark an entity as related to an alert or incident, with a reason.
+    Relate {
+        case: PathBuf,
+        target: String,
+        entity: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// The audit entries of one alert or incident (its Activity), or of the whole case.
+    Activity {
+        case: PathBuf,
+        id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the case, an investigation map or one alert/incident: GraphML (Gephi, yEd,
+    /// Maltego), a STIX 2.1 bundle (OpenCTI, MISP) or a self-contained HTML report.
+    Export {
+        case: PathBuf,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// an alert or incident (required for html)
+        #[arg(long)]
+        node: Option<String>,
+        /// a saved investigation's id
+        #[arg(long)]
+        investigation: Option<i64>,
+        /// write here instead of stdout
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Exploration queries of a node with their counts, or one query's nodes and edges.
+    Expand {
+        case: PathBuf,
+        node: String,
+        #[arg(long)]
+        query: Option<String>,
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long)]
+        offset: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shortest path between two nodes over stored relations.
+    Path {
+        case: PathBuf,
+        from: String,
+        to: String,
+        #[arg(long)]
+        max_depth: Option<usize>,
+        /// only follow relations of these kinds (repeatable)
+        #[arg(long = "kind")]
+        kinds: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Group alerts into incidents (kill chain per resource, shared strong entity) and print
+    /// the derived incidents with their reasons.
+    Correlate {
+        case: PathBuf,
+        /// correlation settings as JSON (window, rules); defaults otherwise
+        #[arg(long)]
+        settings: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an alert to an incident or remove it, by hand (audited).
+    Incident {
+        case: PathBuf,
+        #[arg(value_parser = ["add", "remove"])]
+        action: String,
+        incident: String,
+        alert: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Saved investigation maps: new, list, show, op, undo, redo, history.
+    Investigation {
+        case: PathBuf,
+        #[command(subcommand)]
+        cmd: InvCmd,
+    },
+    /// Search events, alerts and entities (see README for the query language).
+    Search {
+        case: PathBuf,
+        query: String,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build the bundled demo case from the fixtures folder.
+    Demo {
+        case: PathBuf,
+        #[arg(long, default_value = "fixtures")]
+        fixtures: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum InvCmd {
+    /// Start a map from a node, with its first expansion (as the window's Investigate).
+    New {
+        name: String,
+        start: String,
+    },
+    List,
+    Show {
+        id: i64,
+        /// the map rendered as text
+        #[arg(long)]
+        text: bool,
+    },
+    /// Apply a map operation given as JSON, e.g. '{"op":"expand","node":"alert:1","query":"entities"}'.
+    Op {
+        id: i64,
+        op: String,
+    },
+    Undo {
+        id: i64,
+    },
+    Redo {
+        id: i64,
+    },
+    History {
+        id: i64,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Graphml,
+    Stix,
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SortArg {
+    Severity,
+    Time,
+}

@@ -1,0 +1,84 @@
+//! Case-level commands: import, stats, sources, verify, export, demo.
+
+use crate::args::ExportFormat;
+use crate::print::{self, say};
+use crate::{actor, open};
+use anyhow::{bail, Context, Result};
+use cb_api::export::ExportRequest;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+pub fn import(case: &Path, files: &[PathBuf], json: bool, detect: bool) -> Result<()> {
+    let tty = std::io::stderr().is_terminal() && !json;
+    let mut last = std::time::Instant::now();
+    let mut progress = |f: &Path, p: cb_api::import::ImportProgress| {
+        if tty && last.elapsed().as_millis() > 100 {
+            last = std::time::Instant::now();
+            let pct = (p.bytes * 100).checked_div(p.bytes_total).unwrap_or(0);
+            eprint!("\r\x1b[K{}: {pct:>3}% {} records", f.display(), p.records);
+        }
+        true
+    };
+    let rules = detect.then(cb_api::detect::DetectSettings::default);
+    let r = cb_api::import::import_paths_with(case, files, actor(), rules.as_ref(), &mut progress);
+    if tty {
+        eprint!("\r\x1b[K");
+    }
+    let r = r.with_context(|| case.display().to_string())?;
+    print::either(json, &r, print::import)
+}
+
+pub fn stats(case: &Path, json: bool) -> Result<()> {
+    print::either(json, &cb_api::case::stats(&open(case)?)?, print::stats)
+}
+
+pub fn sources(case: &Path, json: bool) -> Result<()> {
+    print::either(
+        json,
+        &cb_api::sources::sources(&open(case)?)?,
+        print::sources,
+    )
+}
+
+/// Non-zero exit when the audit chain is broken.
+pub fn verify(case: &Path, json: bool) -> Result<()> {
+    let v = cb_api::sources::verify(&open(case)?)?;
+    print::either(json, &v, print::verify)?;
+    if v.audit_broken_at.is_some() {
+        bail!("{}: audit chain broken", case.display());
+    }
+    Ok(())
+}
+
+pub fn export(
+    case: &Path,
+    format: ExportFormat,
+    node: Option<String>,
+    investigation: Option<i64>,
+    output: Option<PathBuf>,
+) -> Result<()> {
+    let req = ExportRequest {
+        format: match format {
+            ExportFormat::Graphml => cb_api::export::ExportFormat::Graphml,
+            ExportFormat::Stix => cb_api::export::ExportFormat::Stix,
+            ExportFormat::Html => cb_api::export::ExportFormat::Html,
+        },
+        node: node.as_deref().map(cb_api::node_id).transpose()?,
+        investigation,
+    };
+    let now = cb_domain::time::format(&chrono::Utc::now());
+    let text = cb_api::export::export(&open(case)?, req, &now)?;
+    match output {
+        Some(p) => {
+            cb_api::export::write_file(&p, text.as_bytes())?;
+            eprintln!("wrote {}", p.display());
+        }
+        None => say!("{}", text.trim_end()),
+    }
+    Ok(())
+}
+
+pub fn demo(case: &Path, fixtures: &Path, json: bool) -> Result<()> {
+    let r = cb_api::demo::demo(case, fixtures, actor())?;
+    print::either(json, &r, |r| print::demo(r, case))
+}
