@@ -71,13 +71,29 @@ fn case_info(store: &SqliteStore, cfg: &WindowConfig) -> IpcResult<CaseInfo> {
     })
 }
 
+/// Sign what `store` writes with the analyst's key (`CASEBOARD_KEY`, else
+/// `$XDG_CONFIG_HOME/caseboard/key`, else `~/.config/caseboard/key`; created on first use).
+pub(crate) fn sign(store: &mut SqliteStore) {
+    let path = cb_api::key_path(
+        std::env::var_os("CASEBOARD_KEY").map(PathBuf::from),
+        std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from),
+        std::env::var_os("HOME").map(PathBuf::from),
+    );
+    if let Some(p) = path {
+        if let Err(e) = cb_api::use_key(store, &p) {
+            eprintln!("caseboard: warning: {e}; writing unsigned audit entries");
+        }
+    }
+}
+
 /// Open (or create) the case at `path`, make it current, remember it, retitle the window.
 fn open_into(app: &AppHandle, state: &AppState, path: &Path, create: bool) -> IpcResult<CaseInfo> {
-    let store = if create {
+    let mut store = if create {
         SqliteStore::open_or_create(path, Actor::from_env())?
     } else {
         SqliteStore::open(path, Actor::from_env())?
     };
+    sign(&mut store);
     let (_, cfg) = state.config();
     let info = case_info(&store, &cfg)?;
     *state

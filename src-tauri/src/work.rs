@@ -458,6 +458,7 @@ pub async fn import_file(
     let job = tauri::async_runtime::spawn_blocking(move || -> IpcResult<ImportReply> {
         let t0 = Instant::now();
         let mut store = SqliteStore::open(&case, Actor::from_env())?;
+        crate::commands::sign(&mut store);
         let mut last_sent = Instant::now() - std::time::Duration::from_secs(1);
         let mut progress = |p: cb_api::Progress| -> bool {
             if last_sent.elapsed().as_millis() >= 100 || p.bytes >= p.bytes_total {

@@ -9,6 +9,9 @@ use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+pub mod verify;
+pub use verify::{key_path, seal, use_key, verify, Seal, VerifyOptions, VerifyReport};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{path}: no such file")]
@@ -23,6 +26,8 @@ pub enum ApiError {
     Cancelled { path: PathBuf },
     #[error("{path}: {source}")]
     Store { path: PathBuf, source: StoreError },
+    #[error("{path}: not sealed: {reason}")]
+    NotSealed { path: PathBuf, reason: String },
     #[error(transparent)]
     Case(#[from] StoreError),
 }
@@ -36,6 +41,7 @@ impl ApiError {
             ApiError::Unreadable { .. } => "unreadable",
             ApiError::UnknownFormat { .. } => "unknown_format",
             ApiError::Cancelled { .. } => "cancelled",
+            ApiError::NotSealed { .. } => "not_sealed",
             ApiError::Store { .. } | ApiError::Case(_) => "store",
         }
     }
@@ -50,7 +56,14 @@ pub struct FileReport {
     pub size: u64,
     pub added: Counts,
     pub merged: u64,
+    /// The first 1,000 skipped records with their reason.
     pub skipped: Vec<SkippedRecord>,
+    /// Every skipped record, counted.
+    #[serde(default)]
+    pub skipped_total: u64,
+    /// Skipped records per kind of reason.
+    #[serde(default)]
+    pub skipped_by_reason: std::collections::BTreeMap<String, u64>,
     /// Set when the same bytes were imported before (then nothing was added).
     pub duplicate_of: Option<String>,
 }
@@ -140,8 +153,12 @@ pub fn import_file(
         reason: e.to_string(),
     })?;
     let shown = path.display().to_string();
+    // stored absolute (verify finds it from any directory), the typed path kept beside it
+    let absolute = std::path::absolute(path)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| shown.clone());
     let meta = SourceMeta {
-        path: shown.clone(),
+        path: absolute,
         sha256: sha256.clone(),
         size,
         format: format.name(),
@@ -161,16 +178,17 @@ pub fn import_file(
             }
         }
     };
-    let outcome: ImportOutcome = match store.import_source(&meta, &mut on_progress, &mut parse) {
-        Ok(o) => o,
-        Err(StoreError::Cancelled) => return Err(ApiError::Cancelled { path: path.into() }),
-        Err(source) => {
-            return Err(ApiError::Store {
-                path: path.into(),
-                source,
-            })
-        }
-    };
+    let outcome: ImportOutcome =
+        match store.import_source_typed(&meta, Some(&shown), &mut on_progress, &mut parse) {
+            Ok(o) => o,
+            Err(StoreError::Cancelled) => return Err(ApiError::Cancelled { path: path.into() }),
+            Err(source) => {
+                return Err(ApiError::Store {
+                    path: path.into(),
+                    source,
+                })
+            }
+        };
     Ok(FileReport {
         path: shown,
         format: format.name(),
@@ -179,6 +197,8 @@ pub fn import_file(
         added: outcome.added,
         merged: outcome.merged,
         skipped: outcome.skipped,
+        skipped_total: outcome.skipped_total,
+        skipped_by_reason: outcome.skipped_by_reason,
         duplicate_of: outcome.duplicate_of,
     })
 }
@@ -196,13 +216,18 @@ pub const DEMO_FILES: &[&str] = &[
     "msticpy/tests/testdata/localdata/aad_logons.jsonl",
 ];
 
-/// Build (or complete) the demo case at `case` from the fixtures folder.
+/// Build (or complete) the demo case at `case` from the fixtures folder, signed with the key
+/// at `key` when given.
 pub fn build_demo_case(
     case: &Path,
     fixtures: &Path,
     actor: cb_store::Actor,
+    key: Option<&Path>,
 ) -> Result<Vec<FileReport>, ApiError> {
     let mut store = SqliteStore::open_or_create(case, actor)?;
+    if let Some(k) = key {
+        use_key(&mut store, k)?;
+    }
     let mut out = Vec::new();
     for f in DEMO_FILES {
         out.push(import_file(&mut store, &fixtures.join(f), &mut |_| true)?);

@@ -1,7 +1,7 @@
 //! `caseboard`: the command line over the same core as the window. `--json` output is a
 //! contract (see README); errors are one line on stderr with a non-zero exit.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use cb_domain::{NodeId, Severity, Status};
 use cb_store::{Actor, AlertSort, Classification, SqliteStore, TriageChange};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -9,10 +9,14 @@ use serde_json::{json, Value};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-/// `println!` that ends the program quietly when stdout is closed (`caseboard … | head`).
+mod integrity;
+mod term;
+
+/// `println!` that ends the program quietly when stdout is closed (`caseboard … | head`), with
+/// control characters from evidence shown as escapes (see `term`).
 macro_rules! say {
     ($($arg:tt)*) => {
-        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+        if writeln!(std::io::stdout(), "{}", crate::term::safe(&format!($($arg)*))).is_err() {
             std::process::exit(0);
         }
     };
@@ -80,12 +84,13 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Re-walk the audit hash chain (and name the first broken entry).
-    Verify {
-        case: PathBuf,
-        #[arg(long)]
-        json: bool,
-    },
+    /// Check the case: audit chain, signatures, signed head, triage state replayed from the
+    /// log, what each import wrote, every evidence file, and a seal if given. Exits non-zero
+    /// and names what broke.
+    Verify(integrity::VerifyArgs),
+    /// Write a seal file (case id, entry count, head hash, signature, time) to keep beside the
+    /// evidence or hand over; `verify --seal FILE` checks the case against it.
+    Seal(integrity::SealArgs),
     /// Triage alerts or incidents: status, classification, severity, owner, notes, tags.
     /// Several ids make a bulk action (one transaction). Every change is audited.
     Triage {
@@ -197,7 +202,8 @@ enum Cmd {
         #[command(subcommand)]
         cmd: InvCmd,
     },
-    /// Search events, alerts and entities (see README for the query language).
+    /// Search events, alerts and entities (see README for the query language). A query that
+    /// starts with `-` goes after `--`: `caseboard search CASE -- '-term'`.
     Search {
         case: PathBuf,
         query: String,
@@ -272,13 +278,15 @@ fn main() {
                 msg.push_str(&c);
             }
         }
-        eprintln!("caseboard: {msg}");
+        eprintln!("caseboard: {}", term::safe(&msg));
         std::process::exit(1);
     }
 }
 
 fn open(case: &Path) -> Result<SqliteStore> {
-    Ok(SqliteStore::open(case, Actor::from_env())?)
+    let mut store = SqliteStore::open(case, Actor::from_env())?;
+    integrity::sign(&mut store);
+    Ok(store)
 }
 
 fn correlation_settings(path: Option<&Path>) -> Result<cb_graph::CorrelationSettings> {
@@ -293,7 +301,7 @@ fn correlation_settings(path: Option<&Path>) -> Result<cb_graph::CorrelationSett
     }
 }
 
-fn print_json(v: &Value) -> Result<()> {
+pub(crate) fn print_json(v: &Value) -> Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, v)?;
     writeln!(out)?;
@@ -444,40 +452,8 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Verify { case, json } => {
-            let store = open(&case)?;
-            let broken = store.verify_audit()?;
-            let mut sources = Vec::new();
-            for s in store.sources()? {
-                let now = cb_api::hash_file(Path::new(&s.path)).ok().map(|(h, _)| h);
-                let status = match now {
-                    None => "missing",
-                    Some(h) if h == s.sha256 => "ok",
-                    Some(_) => "changed",
-                };
-                sources.push(json!({"path": s.path, "sha256": s.sha256, "status": status}));
-            }
-            if json {
-                print_json(&json!({"audit_broken_at": broken, "sources": sources}))?;
-            } else {
-                match broken {
-                    None => say!("audit chain intact"),
-                    Some(id) => say!("audit chain broken at entry {id}"),
-                }
-                for s in &sources {
-                    say!(
-                        "{} {} {}",
-                        s["status"].as_str().unwrap_or(""),
-                        s["sha256"].as_str().unwrap_or(""),
-                        s["path"].as_str().unwrap_or("")
-                    );
-                }
-            }
-            if broken.is_some() {
-                bail!("{}: audit chain broken", case.display());
-            }
-            Ok(())
-        }
+        Cmd::Verify(a) => integrity::verify(a),
+        Cmd::Seal(a) => integrity::seal(a),
         Cmd::Triage {
             case,
             ids,
@@ -585,7 +561,14 @@ fn run(cli: Cli) -> Result<()> {
                         .with_context(|| format!("{}: cannot write", p.display()))?;
                     eprintln!("wrote {}", p.display());
                 }
-                None => say!("{}", text.trim_end()),
+                None if std::io::stdout().is_terminal() => say!("{}", text.trim_end()),
+                // piped: the exported bytes as they are (XML and JSON escape controls already)
+                None => {
+                    let mut o = std::io::stdout().lock();
+                    if writeln!(o, "{}", text.trim_end()).is_err() {
+                        std::process::exit(0);
+                    }
+                }
             }
             Ok(())
         }
@@ -700,7 +683,12 @@ fn run(cli: Cli) -> Result<()> {
             fixtures,
             json,
         } => {
-            let reports = cb_api::build_demo_case(&case, &fixtures, Actor::from_env())?;
+            let reports = cb_api::build_demo_case(
+                &case,
+                &fixtures,
+                Actor::from_env(),
+                integrity::key_file().as_deref(),
+            )?;
             if json {
                 return print_json(&json!({ "files": reports }));
             }
@@ -727,6 +715,7 @@ fn import(case: &Path, files: &[PathBuf], json: bool) -> Result<()> {
     }
     let mut store = SqliteStore::open_or_create(case, Actor::from_env())
         .with_context(|| format!("{}", case.display()))?;
+    integrity::sign(&mut store);
     let tty = std::io::stderr().is_terminal() && !json;
     let mut reports = Vec::new();
     for f in files {
@@ -735,7 +724,11 @@ fn import(case: &Path, files: &[PathBuf], json: bool) -> Result<()> {
             if tty && last.elapsed().as_millis() > 100 {
                 last = std::time::Instant::now();
                 let pct = (p.bytes * 100).checked_div(p.bytes_total).unwrap_or(0);
-                eprint!("\r{}: {pct:>3}% {} records", f.display(), p.records);
+                eprint!(
+                    "\r{}: {pct:>3}% {} records",
+                    term::safe(&f.display().to_string()),
+                    p.records
+                );
             }
             true
         };
@@ -748,11 +741,18 @@ fn import(case: &Path, files: &[PathBuf], json: bool) -> Result<()> {
                 Some(prev) => say!("{}: already imported (same SHA-256 as {prev}); nothing added", r.path),
                 None => say!(
                     "{}: {} sha256 {}: added {} alerts, {} incidents, {} entities, {} relations, {} events; merged {}; skipped {}",
-                    r.path, r.format, r.sha256, r.added.alerts, r.added.incidents, r.added.entities, r.added.relations, r.added.events, r.merged, r.skipped.len()
+                    r.path, r.format, r.sha256, r.added.alerts, r.added.incidents, r.added.entities, r.added.relations, r.added.events, r.merged, r.skipped_total
                 ),
             }
             for s in &r.skipped {
                 say!("  skipped {} record {}: {}", r.path, s.record, s.reason);
+            }
+            if r.skipped_total > r.skipped.len() as u64 {
+                say!(
+                    "  … {} more skipped records; by reason: {}",
+                    r.skipped_total - r.skipped.len() as u64,
+                    serde_json::to_string(&r.skipped_by_reason).unwrap_or_default()
+                );
             }
         }
         reports.push(r);

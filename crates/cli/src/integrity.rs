@@ -1,0 +1,182 @@
+//! `caseboard verify` and `caseboard seal`, and the analyst key every command signs with.
+
+use crate::term::safe;
+use anyhow::{bail, Context, Result};
+use cb_store::SqliteStore;
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The analyst's key file: `CASEBOARD_KEY`, else `$XDG_CONFIG_HOME/caseboard/key`, else
+/// `~/.config/caseboard/key`. Never inside a case.
+pub fn key_file() -> Option<PathBuf> {
+    cb_api::key_path(
+        std::env::var_os("CASEBOARD_KEY").map(PathBuf::from),
+        std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from),
+        std::env::var_os("HOME").map(PathBuf::from),
+    )
+}
+
+/// Sign what `store` writes with the analyst's key (created on first use). Without one the
+/// case still opens; what is written is unsigned and `verify` says so.
+pub fn sign(store: &mut SqliteStore) {
+    match key_file() {
+        Some(p) => {
+            if let Err(e) = cb_api::use_key(store, &p) {
+                eprintln!("caseboard: warning: {}; writing unsigned audit entries", safe(&e.to_string()));
+            }
+        }
+        None => eprintln!("caseboard: warning: no key file (set CASEBOARD_KEY or HOME); writing unsigned audit entries"),
+    }
+}
+
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    case: PathBuf,
+    /// a seal file written by `caseboard seal` to check the chain against
+    #[arg(long)]
+    seal: Option<PathBuf>,
+    /// where to look for evidence that moved (by file name, then SHA-256); repeatable
+    #[arg(long = "evidence-dir")]
+    evidence_dirs: Vec<PathBuf>,
+    /// accept entries signed by this key too (fingerprint `SHA256:…` or hex public key)
+    #[arg(long = "trust")]
+    trusted: Vec<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct SealArgs {
+    case: PathBuf,
+    /// write the seal here (default: `<case>.seal.json` beside the case)
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+fn out(line: &str) {
+    if writeln!(std::io::stdout(), "{}", safe(line)).is_err() {
+        std::process::exit(0);
+    }
+}
+
+pub fn verify(a: VerifyArgs) -> Result<()> {
+    let store = SqliteStore::open(&a.case, cb_store::Actor::from_env())?;
+    let local_pubkey = key_file()
+        .filter(|p| p.is_file())
+        .and_then(|p| cb_store::integrity::load_or_create_key(&p).ok())
+        .map(|k| cb_store::integrity::pubkey_hex(&k));
+    let opts = cb_api::VerifyOptions {
+        seal: a.seal,
+        evidence_dirs: a.evidence_dirs,
+        trusted: a.trusted,
+        local_pubkey,
+    };
+    let r = cb_api::verify(&store, &opts)?;
+    if a.json {
+        crate::print_json(&serde_json::to_value(&r)?)?;
+    } else {
+        out(&format!("case {} (id {})", r.case, r.case_id));
+        out(&format!(
+            "audit log: {} entries, head {}",
+            r.entries, r.head
+        ));
+        match &r.case_key {
+            Some(k) => out(&format!("case key: {} ({})", k.fingerprint, k.actor)),
+            None => out("case key: none (nothing in this case was signed)"),
+        }
+        for k in r.signers.iter().skip(1) {
+            out(&format!(
+                "also signed by: {} ({}, {} entries{})",
+                k.fingerprint,
+                k.actor,
+                k.entries,
+                if k.trusted { "" } else { ", not trusted" }
+            ));
+        }
+        for s in &r.sources {
+            let at = s
+                .found_at
+                .as_ref()
+                .map(|f| format!(" (found at {f})"))
+                .unwrap_or_default();
+            out(&format!("{:<8} {} {}{at}", s.status, s.sha256, s.path));
+        }
+        if let Some(s) = &r.seal {
+            out(&format!(
+                "seal {}: {} ({} entries, sealed {} by {} with {})",
+                s.path,
+                if s.ok { "ok" } else { "FAILED" },
+                s.entries,
+                s.sealed_at,
+                s.actor,
+                s.fingerprint
+            ));
+        }
+        for f in &r.findings {
+            out(&format!(
+                "{} {} {}: {}",
+                if f.fail { "FAIL" } else { "note" },
+                f.check,
+                f.target,
+                f.message
+            ));
+        }
+        let n = r.findings.iter().filter(|f| f.fail).count();
+        if r.ok {
+            out("verify: OK — audit chain, signatures, state and evidence intact");
+        } else {
+            out(&format!("verify: FAILED — {n} problem(s)"));
+        }
+    }
+    if !r.ok {
+        let first = r
+            .findings
+            .iter()
+            .find(|f| f.fail)
+            .map(|f| f.message.clone())
+            .unwrap_or_default();
+        bail!(
+            "{}: does not verify ({} problem(s); first: {first})",
+            a.case.display(),
+            r.findings.iter().filter(|f| f.fail).count()
+        );
+    }
+    Ok(())
+}
+
+pub fn seal(a: SealArgs) -> Result<()> {
+    let mut store = SqliteStore::open(&a.case, cb_store::Actor::from_env())?;
+    let Some(kp) = key_file() else {
+        bail!("no key file to sign the seal with (set CASEBOARD_KEY or HOME)");
+    };
+    cb_api::use_key(&mut store, &kp)?;
+    let key = store.signer().cloned().context("no signing key")?;
+    let now = cb_domain::time::format(&chrono::Utc::now());
+    let actor = store.actor().0.clone();
+    let seal = cb_api::seal(&store, &key, &actor, &now)?;
+    let path = a.output.unwrap_or_else(|| default_seal_path(&a.case));
+    let text = serde_json::to_string_pretty(&seal)? + "\n";
+    std::fs::write(&path, text).with_context(|| format!("{}: cannot write", path.display()))?;
+    if a.json {
+        crate::print_json(&json!({"seal": seal, "path": path.display().to_string()}))?;
+    } else {
+        out(&format!(
+            "sealed {} at {} entries, head {} ({}) -> {}",
+            a.case.display(),
+            seal.entries,
+            seal.head,
+            seal.fingerprint,
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+fn default_seal_path(case: &Path) -> PathBuf {
+    let mut name = case.file_name().unwrap_or_default().to_os_string();
+    name.push(".seal.json");
+    case.with_file_name(name)
+}
