@@ -6,7 +6,7 @@ use cb_domain::{Counts, Sink, SinkError};
 use cb_store::{ImportOutcome, SkippedRecord, SourceMeta, SqliteStore, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 pub mod verify;
@@ -26,6 +26,8 @@ pub enum ApiError {
     Cancelled { path: PathBuf },
     #[error("{path}: {source}")]
     Store { path: PathBuf, source: StoreError },
+    #[error("{path}: changed while being imported ({reason}); nothing was imported — import it again once it is complete")]
+    ChangedDuringImport { path: PathBuf, reason: String },
     #[error("{path}: not sealed: {reason}")]
     NotSealed { path: PathBuf, reason: String },
     #[error(transparent)]
@@ -42,6 +44,7 @@ impl ApiError {
             ApiError::UnknownFormat { .. } => "unknown_format",
             ApiError::Cancelled { .. } => "cancelled",
             ApiError::NotSealed { .. } => "not_sealed",
+            ApiError::ChangedDuringImport { .. } => "changed",
             ApiError::Store { .. } | ApiError::Case(_) => "store",
         }
     }
@@ -76,14 +79,18 @@ pub struct Progress {
     pub bytes_total: u64,
 }
 
-/// SHA-256 and size of a file, read (read-only) before anything is parsed.
+/// SHA-256 and size of a file, read (read-only).
 pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut f = std::fs::File::open(path)?;
+    hash_reader(&mut std::fs::File::open(path)?)
+}
+
+/// SHA-256 and size of everything `r` yields.
+pub fn hash_reader<R: Read + ?Sized>(r: &mut R) -> std::io::Result<(String, u64)> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut size = 0u64;
     loop {
-        let n = f.read(&mut buf)?;
+        let n = r.read(&mut buf)?;
         if n == 0 {
             break;
         }
@@ -91,6 +98,34 @@ pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
         h.update(&buf[..n]);
     }
     Ok((hex::encode(h.finalize()), size))
+}
+
+/// What the file system says about an open file: a write changes its size or modification
+/// time; a change of the change time alone (rename, chmod, or a writer that reset the
+/// modification time) makes the import re-hash the file.
+#[derive(Debug, PartialEq, Eq)]
+struct Snapshot {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    changed: (i64, i64),
+}
+
+impl Snapshot {
+    fn of(f: &std::fs::File) -> std::io::Result<Snapshot> {
+        let m = f.metadata()?;
+        #[cfg(unix)]
+        let changed = {
+            use std::os::unix::fs::MetadataExt;
+            (m.ctime(), m.ctime_nsec())
+        };
+        #[cfg(not(unix))]
+        let changed = (0, 0);
+        Ok(Snapshot {
+            len: m.len(),
+            modified: m.modified().ok(),
+            changed,
+        })
+    }
 }
 
 /// A format this build can import.
@@ -113,10 +148,14 @@ fn detect(path: &Path) -> Result<Detected, ApiError> {
         path: path.into(),
         reason: e.to_string(),
     })?;
-    if let Some(f) = cb_ingest::detect(&head) {
+    detect_head(path, &head)
+}
+
+fn detect_head(path: &Path, head: &[u8]) -> Result<Detected, ApiError> {
+    if let Some(f) = cb_ingest::detect(head) {
         return Ok(Detected::Alerts(f));
     }
-    if let Some(f) = cb_events::detect(path, &head) {
+    if let Some(f) = cb_events::detect(path, head) {
         return Ok(Detected::Events(f));
     }
     Err(ApiError::UnknownFormat { path: path.into() })
@@ -147,11 +186,20 @@ pub fn import_file(
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<FileReport, ApiError> {
     check_file(path)?;
-    let format = detect(path)?;
-    let (sha256, size) = hash_file(path).map_err(|e| ApiError::Unreadable {
+    let unreadable = |e: std::io::Error| ApiError::Unreadable {
         path: path.into(),
         reason: e.to_string(),
-    })?;
+    };
+    // One open: detection, the hash and the parse all read this handle, so a file renamed
+    // over `path` meanwhile changes nothing; a write to it during the import is caught by
+    // comparing its size and change time after parsing with those before hashing.
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let before = Snapshot::of(&file).map_err(unreadable)?;
+    let head = cb_ingest::read_head_from(&mut file).map_err(unreadable)?;
+    let format = detect_head(path, &head)?;
+    drop(head);
+    file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+    let (sha256, size) = hash_reader(&mut file).map_err(unreadable)?;
     let shown = path.display().to_string();
     // stored absolute (verify finds it from any directory), the typed path kept beside it
     let absolute = std::path::absolute(path)
@@ -170,18 +218,55 @@ pub fn import_file(
             bytes_total: size,
         })
     };
+    let mut changed: Option<String> = None;
     let mut parse = |sink: &mut dyn Sink| -> Result<(), SinkError> {
+        let reopen = |e: std::io::Error| SinkError::Storage(format!("cannot read: {e}"));
+        let mut f = file.try_clone().map_err(reopen)?;
+        f.seek(SeekFrom::Start(0)).map_err(reopen)?;
         match &format {
-            Detected::Alerts(f) => cb_ingest::import(*f, path, sink),
-            Detected::Events(f) => {
-                cb_events::import(*f, path, sink, &cb_events::Settings::default())
+            Detected::Alerts(fmt) => cb_ingest::import_open(*fmt, f, sink),
+            Detected::Events(fmt) => {
+                cb_events::import_open(*fmt, f, sink, &cb_events::Settings::default())
             }
+        }?;
+        let after = Snapshot::of(&file).map_err(reopen)?;
+        // only the change time moved (a rename over the path, a chmod): the bytes decide
+        let rewritten = after.changed != before.changed
+            && after.len == before.len
+            && after.modified == before.modified
+            && {
+                let mut f = file.try_clone().map_err(reopen)?;
+                f.seek(SeekFrom::Start(0)).map_err(reopen)?;
+                hash_reader(&mut f).map_err(reopen)?.0 != sha256
+            };
+        if after.len != before.len
+            || after.modified != before.modified
+            || rewritten
+            || size != before.len
+        {
+            let why = if after.len != size {
+                format!(
+                    "it was {size} bytes when hashed and is {} bytes now",
+                    after.len
+                )
+            } else {
+                "it was written to while being read".to_string()
+            };
+            changed = Some(why.clone());
+            return Err(SinkError::Storage(why));
         }
+        Ok(())
     };
     let outcome: ImportOutcome =
         match store.import_source_typed(&meta, Some(&shown), &mut on_progress, &mut parse) {
             Ok(o) => o,
             Err(StoreError::Cancelled) => return Err(ApiError::Cancelled { path: path.into() }),
+            Err(_) if changed.is_some() => {
+                return Err(ApiError::ChangedDuringImport {
+                    path: path.into(),
+                    reason: changed.unwrap_or_default(),
+                })
+            }
             Err(source) => {
                 return Err(ApiError::Store {
                     path: path.into(),
