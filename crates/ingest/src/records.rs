@@ -22,12 +22,14 @@ pub fn json_lines<R: Read>(r: R) -> impl Iterator<Item = Rec> {
         }
         n += 1;
         match cb_domain::head::read_line_capped(&mut r, &mut line, MAX_RECORD_BYTES) {
-            Ok(Some(len)) if len > MAX_RECORD_BYTES => return Some((
-                n,
-                Err(format!(
+            Ok(Some(len)) if len > MAX_RECORD_BYTES => {
+                return Some((
+                    n,
+                    Err(format!(
                     "line of {len} bytes is longer than the {MAX_RECORD_BYTES}-byte record limit"
                 )),
-            )),
+                ))
+            }
             Ok(Some(_)) => {}
             Ok(None) => return None,
             Err(e) => {
