@@ -30,9 +30,9 @@ pub fn sign(store: &mut SqliteStore) {
     }
 }
 
+/// What `verify` and `custody` check against.
 #[derive(clap::Args)]
-pub struct VerifyArgs {
-    case: PathBuf,
+pub struct CheckArgs {
     /// a seal file written by `caseboard seal` to check the chain against
     #[arg(long)]
     seal: Option<PathBuf>,
@@ -42,6 +42,13 @@ pub struct VerifyArgs {
     /// accept entries signed by this key too (fingerprint `SHA256:…` or hex public key)
     #[arg(long = "trust")]
     trusted: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    case: PathBuf,
+    #[command(flatten)]
+    check: CheckArgs,
     #[arg(long)]
     json: bool,
 }
@@ -62,19 +69,64 @@ fn out(line: &str) {
     }
 }
 
-pub fn verify(a: VerifyArgs) -> Result<()> {
-    let store = SqliteStore::open(&a.case, cb_store::Actor::from_env())?;
+#[derive(clap::Args)]
+pub struct CustodyArgs {
+    case: PathBuf,
+    /// write the HTML here (default: stdout)
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    check: CheckArgs,
+}
+
+fn run_verify(store: &SqliteStore, check: CheckArgs) -> Result<cb_api::VerifyReport> {
+    let CheckArgs {
+        seal,
+        evidence_dirs,
+        trusted,
+    } = check;
     let local_pubkey = key_file()
         .filter(|p| p.is_file())
         .and_then(|p| cb_store::integrity::load_or_create_key(&p).ok())
         .map(|k| cb_store::integrity::pubkey_hex(&k));
     let opts = cb_api::VerifyOptions {
-        seal: a.seal,
-        evidence_dirs: a.evidence_dirs,
-        trusted: a.trusted,
+        seal,
+        evidence_dirs,
+        trusted,
         local_pubkey,
     };
-    let r = cb_api::verify(&store, &opts)?;
+    Ok(cb_api::verify(store, &opts)?)
+}
+
+/// `caseboard custody`: the chain-of-custody report (HTML, print-ready), with the verify
+/// result in it. Exits 0 whatever the result: the report says it.
+pub fn custody(a: CustodyArgs) -> Result<()> {
+    let store = SqliteStore::open(&a.case, cb_store::Actor::from_env())?;
+    let r = run_verify(&store, a.check)?;
+    let now = cb_domain::time::format(&chrono::Utc::now());
+    let html = cb_export::custody_html(&store, &serde_json::to_value(&r)?, &now)?;
+    match a.output {
+        Some(p) => {
+            std::fs::write(&p, html).with_context(|| format!("{}: cannot write", p.display()))?;
+            eprintln!(
+                "wrote {} (verify: {})",
+                safe(&p.display().to_string()),
+                if r.ok { "OK" } else { "FAILED" }
+            );
+        }
+        None => {
+            let mut o = std::io::stdout().lock();
+            if o.write_all(html.as_bytes()).is_err() {
+                std::process::exit(0);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn verify(a: VerifyArgs) -> Result<()> {
+    let store = SqliteStore::open(&a.case, cb_store::Actor::from_env())?;
+    let r = run_verify(&store, a.check)?;
     if a.json {
         crate::print_json(&serde_json::to_value(&r)?)?;
     } else {

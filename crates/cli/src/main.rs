@@ -91,6 +91,9 @@ enum Cmd {
     /// Write a seal file (case id, entry count, head hash, signature, time) to keep beside the
     /// evidence or hand over; `verify --seal FILE` checks the case against it.
     Seal(integrity::SealArgs),
+    /// Chain-of-custody report (HTML, print-ready): every source with path, size, SHA-256, who
+    /// imported it and when; every analyst action; the verify result and the seal.
+    Custody(integrity::CustodyArgs),
     /// Triage alerts or incidents: status, classification, severity, owner, notes, tags.
     /// Several ids make a bulk action (one transaction). Every change is audited.
     Triage {
@@ -454,6 +457,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Cmd::Verify(a) => integrity::verify(a),
         Cmd::Seal(a) => integrity::seal(a),
+        Cmd::Custody(a) => integrity::custody(a),
         Cmd::Triage {
             case,
             ids,

@@ -559,3 +559,45 @@ fn seal_refuses_a_tampered_case() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not sealed"));
 }
+
+#[test]
+fn custody_report_lists_sources_actions_and_the_verify_result() {
+    let case = worked_case();
+    let c = case.c();
+    let seal = case.dir.path().join("s.json");
+    ok(&case.run(&["seal", &c, "-o", seal.to_str().unwrap()]));
+    let out_file = case.dir.path().join("custody.html");
+    ok(&case.run(&[
+        "custody",
+        &c,
+        "--seal",
+        seal.to_str().unwrap(),
+        "-o",
+        out_file.to_str().unwrap(),
+    ]));
+    let html = std::fs::read_to_string(&out_file).unwrap();
+    for f in ["alerts.jsonl", "logons.jsonl"] {
+        let bytes = std::fs::read(case.dir.path().join("evidence").join(f)).unwrap();
+        assert!(
+            html.contains(&hex::encode(Sha256::digest(&bytes))),
+            "{f}'s SHA-256"
+        );
+        assert!(html.contains(&format!("evidence/{f}")));
+    }
+    let db = rusqlite::Connection::open(case.case()).unwrap();
+    let entries: i64 = db
+        .query_row("SELECT count(*) FROM audit", [], |r| r.get(0))
+        .unwrap();
+    drop(db);
+    let actions = html.split("<h2>Every action</h2>").nth(1).unwrap();
+    assert_eq!(actions.matches("<tr><td>").count() as i64, entries);
+    assert!(html.contains("verify-test") && html.contains("contained"));
+    assert!(html.contains("OK — audit chain"));
+    assert!(html.contains("<h2>Seal</h2>"));
+    assert!(html.contains("default-src 'none'"));
+    // tampered: the report says so
+    case.tamper("UPDATE notes SET text = '<script>alert(1)</script>';");
+    let html = String::from_utf8(ok(&case.run(&["custody", &c])).into_bytes()).unwrap();
+    assert!(html.contains("FAILED"));
+    assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"));
+}
