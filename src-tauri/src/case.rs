@@ -38,6 +38,7 @@ fn opened(state: &AppState, case: &Case) -> IpcResult<OpenedCase> {
 
 /// Make `case` current, remember it, retitle the window.
 fn make_current(app: &AppHandle, state: &AppState, case: Case) -> IpcResult<OpenedCase> {
+    let case = crate::state::signed(case);
     let o = opened(state, &case)?;
     *state.case.lock().map_err(|_| poisoned())? = Some(case);
     state.update_config(|c| c.last_case = Some(PathBuf::from(&o.info.path)));

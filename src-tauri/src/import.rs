@@ -50,7 +50,13 @@ pub async fn import_file(
             }
             !cancel.load(Ordering::Relaxed)
         };
-        cb_api::import::import_one(&case, Path::new(&path), actor(), &mut progress)
+        cb_api::import::import_one(
+            &case,
+            Path::new(&path),
+            actor(),
+            crate::state::key_file().as_deref(),
+            &mut progress,
+        )
     });
     let out = job.await.map_err(join_error);
     if let Ok(mut m) = state.imports.lock() {

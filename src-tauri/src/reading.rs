@@ -4,7 +4,8 @@ use crate::state::{id, AppState, IpcResult};
 use cb_api::queue::{Queue, QueueSort};
 use cb_api::search::{SearchReply, SearchRequest};
 use cb_api::show::NodeDetail;
-use cb_api::sources::{SourceRow, VerifyReport};
+use cb_api::sources::SourceRow;
+use cb_api::VerifyReport;
 use std::collections::BTreeMap;
 use tauri::State;
 

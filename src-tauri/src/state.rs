@@ -56,6 +56,27 @@ pub fn actor() -> cb_api::Actor {
     cb_api::Actor::from_env()
 }
 
+/// The analyst's signing key (`CASEBOARD_KEY`, else `$XDG_CONFIG_HOME/caseboard/key`, else
+/// `~/.config/caseboard/key`; created on first use, never inside a case).
+pub fn key_file() -> Option<std::path::PathBuf> {
+    cb_api::key_path(
+        std::env::var_os("CASEBOARD_KEY").map(std::path::PathBuf::from),
+        std::env::var_os("XDG_CONFIG_HOME").map(std::path::PathBuf::from),
+        std::env::var_os("HOME").map(std::path::PathBuf::from),
+    )
+}
+
+/// Sign what `case` writes with the analyst's key; without one the case still opens and what
+/// is written is unsigned (`verify` says so).
+pub fn signed(mut case: cb_api::Case) -> cb_api::Case {
+    if let Some(k) = key_file() {
+        if let Err(e) = case.sign_with(&k) {
+            eprintln!("caseboard: warning: {e}; writing unsigned audit entries");
+        }
+    }
+    case
+}
+
 /// A node id from the UI.
 pub fn id(text: &str) -> IpcResult<cb_api::NodeId> {
     Ok(cb_api::node_id(text)?)

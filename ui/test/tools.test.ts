@@ -39,4 +39,12 @@ describe("work tools", () => {
     expect(svg).toContain("&lt;script&gt;&quot;&amp;");
     expect(svg).not.toContain("<script>");
   });
+
+  it("drops characters XML 1.0 forbids from SVG labels", () => {
+    const label = "a\u0000b\u0001\u0008\u000b\u001b[2Jc\ufffe\uffff\ud800d\tok \ud83d\ude00";
+    const svg = buildSvg(100, 100, "#fff", "#000", [{ id: "n", x: 1, y: 2, r: 3, color: "#f00", label }], []);
+    // eslint-disable-next-line no-control-regex
+    expect(svg).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/);
+    expect(svg).toContain("ab[2Jcd\tok \ud83d\ude00");
+  });
 });

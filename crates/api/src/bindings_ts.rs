@@ -55,8 +55,12 @@ pub fn bindings(extra: &[String]) -> String {
         correlate::IncidentEdit::decl(),
         sources::SourceRow::decl(),
         sources::SourceList::decl(),
-        sources::SourceCheck::decl(),
-        sources::VerifyReport::decl(),
+        cb_store::Finding::decl(),
+        cb_store::KeyInfo::decl(),
+        verify::SourceCheck::decl(),
+        verify::SealCheck::decl(),
+        verify::VerifyReport::decl(),
+        cb_store::RuleRef::decl(),
     ];
     let mut out = String::from(
         "// GENERATED from the cb-api wire types by `cargo test -p caseboard-app bindings` — do not edit.\n\

@@ -38,6 +38,12 @@ impl Case {
         })
     }
 
+    /// Sign what this case writes from now on with the analyst's key at `key` (created on
+    /// first use, kept outside the case).
+    pub fn sign_with(&mut self, key: &Path) -> ApiResult<()> {
+        crate::verify::use_key(&mut self.store, key)
+    }
+
     pub fn path(&self) -> &Path {
         self.store.path()
     }

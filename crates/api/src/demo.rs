@@ -24,8 +24,12 @@ pub fn build_demo_case(
     case: &Path,
     fixtures: &Path,
     actor: cb_store::Actor,
+    key: Option<&Path>,
 ) -> ApiResult<Vec<FileReport>> {
     let mut store = SqliteStore::open_or_create(case, actor)?;
+    if let Some(k) = key {
+        crate::verify::use_key(&mut store, k)?;
+    }
     let mut out = Vec::new();
     for f in DEMO_FILES {
         out.push(import_file(&mut store, &fixtures.join(f), &mut |_| true)?);
@@ -41,9 +45,17 @@ pub struct DemoReport {
 }
 
 /// Build (or complete) the demo case, then correlate its alerts like any import.
-pub fn demo(case: &Path, fixtures: &Path, actor: cb_store::Actor) -> ApiResult<DemoReport> {
-    let files = build_demo_case(case, fixtures, actor.clone())?;
+pub fn demo(
+    case: &Path,
+    fixtures: &Path,
+    actor: cb_store::Actor,
+    key: Option<&Path>,
+) -> ApiResult<DemoReport> {
+    let files = build_demo_case(case, fixtures, actor.clone(), key)?;
     let mut store = SqliteStore::open(case, actor)?;
+    if let Some(k) = key {
+        crate::verify::use_key(&mut store, k)?;
+    }
     cb_graph::correlate(&mut store, &cb_graph::CorrelationSettings::default())?;
     Ok(DemoReport { files })
 }

@@ -31,6 +31,10 @@ pub enum ErrorCode {
     Storage,
     /// The analyst cancelled; the case is as it was.
     Cancelled,
+    /// An evidence file changed while it was being imported; nothing was imported.
+    Changed,
+    /// A seal file that does not hold a seal (or not of this case).
+    NotSealed,
     /// Anything else; the message says what.
     Internal,
 }
@@ -48,6 +52,8 @@ impl ErrorCode {
             ErrorCode::Unreadable => "unreadable",
             ErrorCode::Storage => "storage",
             ErrorCode::Cancelled => "cancelled",
+            ErrorCode::Changed => "changed",
+            ErrorCode::NotSealed => "not_sealed",
             ErrorCode::Internal => "internal",
         }
     }
@@ -67,6 +73,10 @@ pub enum ApiError {
     Cancelled { path: PathBuf },
     #[error("{path}: {source}")]
     Store { path: PathBuf, source: StoreError },
+    #[error("{path}: changed while being imported ({reason}); nothing was imported — import it again once it is complete")]
+    ChangedDuringImport { path: PathBuf, reason: String },
+    #[error("{path}: not sealed: {reason}")]
+    NotSealed { path: PathBuf, reason: String },
     #[error(transparent)]
     Case(#[from] StoreError),
     #[error(transparent)]
@@ -122,6 +132,8 @@ impl ApiError {
             ApiError::Unreadable { .. } => ErrorCode::Unreadable,
             ApiError::UnknownFormat { .. } => ErrorCode::UnknownFormat,
             ApiError::Cancelled { .. } => ErrorCode::Cancelled,
+            ApiError::ChangedDuringImport { .. } => ErrorCode::Changed,
+            ApiError::NotSealed { .. } => ErrorCode::NotSealed,
             ApiError::Store { source, .. } | ApiError::Case(source) => store_code(source),
             ApiError::Graph(g) => graph_code(g),
             ApiError::Search(s) => match s {

@@ -9,7 +9,7 @@ use cb_graph::{CorrelationSettings, DerivedIncident};
 use cb_store::{Actor, ImportOutcome, SkippedRecord, SourceMeta, SqliteStore, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -23,7 +23,14 @@ pub struct FileReport {
     pub size: u64,
     pub added: Counts,
     pub merged: u64,
+    /// The first 1,000 skipped records with their reason.
     pub skipped: Vec<SkippedRecord>,
+    /// Every skipped record, counted.
+    #[serde(default)]
+    pub skipped_total: u64,
+    /// Skipped records per kind of reason.
+    #[serde(default)]
+    pub skipped_by_reason: std::collections::BTreeMap<String, u64>,
     /// Set when the same bytes were imported before (then nothing was added).
     pub duplicate_of: Option<String>,
 }
@@ -37,14 +44,18 @@ pub struct Progress {
     pub bytes_total: u64,
 }
 
-/// SHA-256 and size of a file, read (read-only) before anything is parsed.
+/// SHA-256 and size of a file, read (read-only).
 pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut f = std::fs::File::open(path)?;
+    hash_reader(&mut std::fs::File::open(path)?)
+}
+
+/// SHA-256 and size of everything `r` yields.
+pub fn hash_reader<R: Read + ?Sized>(r: &mut R) -> std::io::Result<(String, u64)> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut size = 0u64;
     loop {
-        let n = f.read(&mut buf)?;
+        let n = r.read(&mut buf)?;
         if n == 0 {
             break;
         }
@@ -52,6 +63,34 @@ pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
         h.update(&buf[..n]);
     }
     Ok((hex::encode(h.finalize()), size))
+}
+
+/// What the file system says about an open file: a write changes its size or modification
+/// time; a change of the change time alone (rename, chmod, or a writer that reset the
+/// modification time) makes the import re-hash the file.
+#[derive(Debug, PartialEq, Eq)]
+struct Snapshot {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    changed: (i64, i64),
+}
+
+impl Snapshot {
+    fn of(f: &std::fs::File) -> std::io::Result<Snapshot> {
+        let m = f.metadata()?;
+        #[cfg(unix)]
+        let changed = {
+            use std::os::unix::fs::MetadataExt;
+            (m.ctime(), m.ctime_nsec())
+        };
+        #[cfg(not(unix))]
+        let changed = (0, 0);
+        Ok(Snapshot {
+            len: m.len(),
+            modified: m.modified().ok(),
+            changed,
+        })
+    }
 }
 
 /// A format this build can import.
@@ -74,10 +113,14 @@ fn detect(path: &Path) -> Result<Detected, ApiError> {
         path: path.into(),
         reason: e.to_string(),
     })?;
-    if let Some(f) = cb_ingest::detect(&head) {
+    detect_head(path, &head)
+}
+
+fn detect_head(path: &Path, head: &[u8]) -> Result<Detected, ApiError> {
+    if let Some(f) = cb_ingest::detect(head) {
         return Ok(Detected::Alerts(f));
     }
-    if let Some(f) = cb_events::detect(path, &head) {
+    if let Some(f) = cb_events::detect(path, head) {
         return Ok(Detected::Events(f));
     }
     Err(ApiError::UnknownFormat { path: path.into() })
@@ -119,14 +162,27 @@ pub fn import_file_with(
     mut streamed: Option<&mut crate::detect::Streamed<'_>>,
 ) -> Result<FileReport, ApiError> {
     check_file(path)?;
-    let format = detect(path)?;
-    let (sha256, size) = hash_file(path).map_err(|e| ApiError::Unreadable {
+    let unreadable = |e: std::io::Error| ApiError::Unreadable {
         path: path.into(),
         reason: e.to_string(),
-    })?;
+    };
+    // One open: detection, the hash and the parse all read this handle, so a file renamed
+    // over `path` meanwhile changes nothing; a write to it during the import is caught by
+    // comparing its size and change time after parsing with those before hashing.
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let before = Snapshot::of(&file).map_err(unreadable)?;
+    let head = cb_ingest::read_head_from(&mut file).map_err(unreadable)?;
+    let format = detect_head(path, &head)?;
+    drop(head);
+    file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+    let (sha256, size) = hash_reader(&mut file).map_err(unreadable)?;
     let shown = path.display().to_string();
+    // stored absolute (verify finds it from any directory), the typed path kept beside it
+    let absolute = std::path::absolute(path)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| shown.clone());
     let meta = SourceMeta {
-        path: shown.clone(),
+        path: absolute,
         sha256: sha256.clone(),
         size,
         format: format.name(),
@@ -138,7 +194,11 @@ pub fn import_file_with(
             bytes_total: size,
         })
     };
+    let mut changed: Option<String> = None;
     let mut parse = |sink: &mut dyn Sink| -> Result<(), SinkError> {
+        let reopen = |e: std::io::Error| SinkError::Storage(format!("cannot read: {e}"));
+        let mut f = file.try_clone().map_err(reopen)?;
+        f.seek(SeekFrom::Start(0)).map_err(reopen)?;
         let mut watching;
         let sink: &mut dyn Sink = match streamed.as_deref_mut() {
             Some(d) => {
@@ -148,19 +208,52 @@ pub fn import_file_with(
             None => sink,
         };
         match &format {
-            Detected::Alerts(f) => cb_ingest::import(*f, path, sink),
-            Detected::Events(f) => {
-                cb_events::import(*f, path, sink, &cb_events::Settings::default())
+            Detected::Alerts(fmt) => cb_ingest::import_open(*fmt, f, sink),
+            Detected::Events(fmt) => {
+                cb_events::import_open(*fmt, f, sink, &cb_events::Settings::default())
             }
+        }?;
+        let after = Snapshot::of(&file).map_err(reopen)?;
+        // only the change time moved (a rename over the path, a chmod): the bytes decide
+        let rewritten = after.changed != before.changed
+            && after.len == before.len
+            && after.modified == before.modified
+            && {
+                let mut f = file.try_clone().map_err(reopen)?;
+                f.seek(SeekFrom::Start(0)).map_err(reopen)?;
+                hash_reader(&mut f).map_err(reopen)?.0 != sha256
+            };
+        if after.len != before.len
+            || after.modified != before.modified
+            || rewritten
+            || size != before.len
+        {
+            let why = if after.len != size {
+                format!(
+                    "it was {size} bytes when hashed and is {} bytes now",
+                    after.len
+                )
+            } else {
+                "it was written to while being read".to_string()
+            };
+            changed = Some(why.clone());
+            return Err(SinkError::Storage(why));
         }
+        Ok(())
     };
-    let result = store.import_source(&meta, &mut on_progress, &mut parse);
+    let result = store.import_source_typed(&meta, Some(&shown), &mut on_progress, &mut parse);
     if let Some(d) = streamed {
         d.finish_file(result.as_ref().ok().and_then(|o| o.source_id));
     }
     let outcome: ImportOutcome = match result {
         Ok(o) => o,
         Err(StoreError::Cancelled) => return Err(ApiError::Cancelled { path: path.into() }),
+        Err(_) if changed.is_some() => {
+            return Err(ApiError::ChangedDuringImport {
+                path: path.into(),
+                reason: changed.unwrap_or_default(),
+            })
+        }
         Err(source) => {
             return Err(ApiError::Store {
                 path: path.into(),
@@ -176,6 +269,8 @@ pub fn import_file_with(
         added: outcome.added,
         merged: outcome.merged,
         skipped: outcome.skipped,
+        skipped_total: outcome.skipped_total,
+        skipped_by_reason: outcome.skipped_by_reason,
         duplicate_of: outcome.duplicate_of,
     })
 }
@@ -298,7 +393,7 @@ pub fn import_paths(
     actor: Actor,
     progress: &mut dyn FnMut(&Path, ImportProgress) -> bool,
 ) -> ApiResult<ImportReport> {
-    import_paths_with(case, paths, actor, None, progress)
+    import_paths_with(case, paths, actor, None, None, progress)
 }
 
 /// [`import_paths`], running the rules of `detect` on each event as it is stored; their
@@ -307,6 +402,7 @@ pub fn import_paths_with(
     case: &Path,
     paths: &[PathBuf],
     actor: Actor,
+    key: Option<&Path>,
     detect: Option<&crate::detect::DetectSettings>,
     progress: &mut dyn FnMut(&Path, ImportProgress) -> bool,
 ) -> ApiResult<ImportReport> {
@@ -335,6 +431,9 @@ pub fn import_paths_with(
         }
     }
     let mut case = Case::open_or_create(case, actor)?;
+    if let Some(k) = key {
+        case.sign_with(k)?;
+    }
     let mut reports = vec![];
     let loaded = detect.map(|d| d.load());
     let mut streamed = loaded
@@ -392,11 +491,15 @@ pub fn import_one(
     case: &Path,
     path: &Path,
     actor: Actor,
+    key: Option<&Path>,
     progress: &mut dyn FnMut(ImportProgress) -> bool,
 ) -> ImportReply {
     let t0 = Instant::now();
     let run = || -> ApiResult<(FileReport, usize)> {
         let mut case = Case::open(case, actor)?;
+        if let Some(k) = key {
+            case.sign_with(k)?;
+        }
         let mut on = |p: Progress| progress(ImportProgress::at(p, t0.elapsed().as_secs_f64()));
         let report = import_file(&mut case.store, path, &mut on)?;
         let derived = cb_graph::correlate(&mut case.store, &CorrelationSettings::default())?;

@@ -24,6 +24,7 @@ pub mod search;
 pub mod show;
 pub mod sources;
 pub mod triage;
+pub mod verify;
 
 #[cfg(feature = "ts")]
 mod bindings_ts;
@@ -35,7 +36,10 @@ pub use cb_domain::{BadNodeId, NodeId, Severity};
 pub use cb_store::Actor;
 pub use demo::{build_demo_case, DEMO_FILES};
 pub use error::{ApiError, ApiResult, ErrorCode, ErrorReply};
-pub use import::{hash_file, import_file, import_file_with, probe, FileReport, Progress};
+pub use import::{
+    hash_file, hash_reader, import_file, import_file_with, probe, FileReport, Progress,
+};
+pub use verify::{key_path, seal, use_key, verify, Seal, VerifyOptions, VerifyReport};
 
 /// Parse a node id (`alert:3`, `incident:1`, `entity:12`, `event:4`); `bad_input` otherwise.
 pub fn node_id(text: &str) -> ApiResult<NodeId> {

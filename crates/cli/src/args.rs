@@ -71,12 +71,16 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Re-walk the audit hash chain (and name the first broken entry).
-    Verify {
-        case: PathBuf,
-        #[arg(long)]
-        json: bool,
-    },
+    /// Check the case: audit chain, signatures, signed head, triage state replayed from the
+    /// log, what each import wrote, every evidence file, and a seal if given. Exits non-zero
+    /// and names what broke.
+    Verify(crate::integrity::VerifyArgs),
+    /// Write a seal file (case id, entry count, head hash, signature, time) to keep beside the
+    /// evidence or hand over; `verify --seal FILE` checks the case against it.
+    Seal(crate::integrity::SealArgs),
+    /// Chain-of-custody report (HTML, print-ready): every source with path, size, SHA-256, who
+    /// imported it and when; every analyst action; the verify result and the seal.
+    Custody(crate::integrity::CustodyArgs),
     /// Triage alerts or incidents: status, classification, severity, owner, notes, tags.
     /// Several ids make a bulk action (one transaction). Every change is audited.
     Triage {
@@ -188,7 +192,8 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: InvCmd,
     },
-    /// Search events, alerts and entities (see README for the query language).
+    /// Search events, alerts and entities (see README for the query language). A query that
+    /// starts with `-` goes after `--`: `caseboard search CASE -- '-term'`.
     Search {
         case: PathBuf,
         query: String,

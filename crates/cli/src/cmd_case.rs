@@ -1,9 +1,10 @@
-//! Case-level commands: import, stats, sources, verify, export, demo.
+//! Case-level commands: import, stats, sources, export, demo (verify, seal and custody are in
+//! `integrity`).
 
 use crate::args::ExportFormat;
 use crate::print::{self, say};
 use crate::{actor, open};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use cb_api::export::ExportRequest;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -15,12 +16,24 @@ pub fn import(case: &Path, files: &[PathBuf], json: bool, detect: bool) -> Resul
         if tty && last.elapsed().as_millis() > 100 {
             last = std::time::Instant::now();
             let pct = (p.bytes * 100).checked_div(p.bytes_total).unwrap_or(0);
-            eprint!("\r\x1b[K{}: {pct:>3}% {} records", f.display(), p.records);
+            eprint!(
+                "\r\x1b[K{}: {pct:>3}% {} records",
+                crate::term::safe(&f.display().to_string()),
+                p.records
+            );
         }
         true
     };
     let rules = detect.then(cb_api::detect::DetectSettings::default);
-    let r = cb_api::import::import_paths_with(case, files, actor(), rules.as_ref(), &mut progress);
+    let key = crate::integrity::key_file();
+    let r = cb_api::import::import_paths_with(
+        case,
+        files,
+        actor(),
+        key.as_deref(),
+        rules.as_ref(),
+        &mut progress,
+    );
     if tty {
         eprint!("\r\x1b[K");
     }
@@ -38,16 +51,6 @@ pub fn sources(case: &Path, json: bool) -> Result<()> {
         &cb_api::sources::sources(&open(case)?)?,
         print::sources,
     )
-}
-
-/// Non-zero exit when the audit chain is broken.
-pub fn verify(case: &Path, json: bool) -> Result<()> {
-    let v = cb_api::sources::verify(&open(case)?)?;
-    print::either(json, &v, print::verify)?;
-    if v.audit_broken_at.is_some() {
-        bail!("{}: audit chain broken", case.display());
-    }
-    Ok(())
 }
 
 pub fn export(
@@ -73,12 +76,20 @@ pub fn export(
             cb_api::export::write_file(&p, text.as_bytes())?;
             eprintln!("wrote {}", p.display());
         }
-        None => say!("{}", text.trim_end()),
+        None if std::io::stdout().is_terminal() => say!("{}", text.trim_end()),
+        // piped: the exported bytes as they are (XML and JSON escape controls already)
+        None => {
+            let mut o = std::io::stdout().lock();
+            if writeln!(o, "{}", text.trim_end()).is_err() {
+                std::process::exit(0);
+            }
+        }
     }
     Ok(())
 }
 
 pub fn demo(case: &Path, fixtures: &Path, json: bool) -> Result<()> {
-    let r = cb_api::demo::demo(case, fixtures, actor())?;
+    let key = crate::integrity::key_file();
+    let r = cb_api::demo::demo(case, fixtures, actor(), key.as_deref())?;
     print::either(json, &r, |r| print::demo(r, case))
 }

@@ -8,7 +8,9 @@ mod cmd_graph;
 mod cmd_queue;
 mod cmd_triage;
 mod detect;
+mod integrity;
 mod print;
+mod term;
 
 use anyhow::Result;
 use args::{Cli, Cmd};
@@ -26,7 +28,7 @@ fn main() {
                 msg.push_str(&c);
             }
         }
-        eprintln!("caseboard: {msg}");
+        eprintln!("caseboard: {}", term::safe(&msg));
         std::process::exit(1);
     }
 }
@@ -36,8 +38,11 @@ fn actor() -> cb_api::Actor {
     cb_api::Actor::from_env()
 }
 
+/// Open a case; what this run writes is signed with the analyst's key (see `integrity`).
 fn open(case: &Path) -> Result<cb_api::Case> {
-    Ok(cb_api::Case::open(case, actor())?)
+    let mut c = cb_api::Case::open(case, actor())?;
+    integrity::sign(&mut c);
+    Ok(c)
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -51,7 +56,9 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Detect(a) => detect::run(a),
         Cmd::Stats { case, json } => cmd_case::stats(&case, json),
         Cmd::Sources { case, json } => cmd_case::sources(&case, json),
-        Cmd::Verify { case, json } => cmd_case::verify(&case, json),
+        Cmd::Verify(a) => integrity::verify(a),
+        Cmd::Seal(a) => integrity::seal(a),
+        Cmd::Custody(a) => integrity::custody(a),
         Cmd::Export {
             case,
             format,

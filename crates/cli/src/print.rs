@@ -6,7 +6,7 @@ use cb_api::import::ImportReport;
 use cb_api::queue::{AlertList, EntityList, IncidentList};
 use cb_api::search::SearchReply;
 use cb_api::show::NodeDetail;
-use cb_api::sources::{SourceList, VerifyReport};
+use cb_api::sources::SourceList;
 use cb_api::triage::Triaged;
 use serde::Serialize;
 use serde_json::Value;
@@ -15,7 +15,7 @@ use std::io::Write;
 /// `println!` that ends the program quietly when stdout is closed (`caseboard … | head`).
 macro_rules! say {
     ($($arg:tt)*) => {
-        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+        if writeln!(std::io::stdout(), "{}", crate::term::safe(&format!($($arg)*))).is_err() {
             std::process::exit(0);
         }
     };
@@ -152,16 +152,6 @@ pub fn sources(l: &SourceList) {
     }
 }
 
-pub fn verify(v: &VerifyReport) {
-    match v.audit_broken_at {
-        None => say!("audit chain intact"),
-        Some(id) => say!("audit chain broken at entry {id}"),
-    }
-    for s in &v.sources {
-        say!("{} {} {}", s.status, s.sha256, s.path);
-    }
-}
-
 pub fn triaged(t: &Triaged) {
     for i in &t.triaged {
         let s = &i.state;
@@ -217,11 +207,18 @@ pub fn import(r: &ImportReport) {
             None => say!(
                 "{}: {} sha256 {}: added {} alerts, {} incidents, {} entities, {} relations, {} events; merged {}; skipped {}",
                 f.path, f.format, f.sha256, f.added.alerts, f.added.incidents, f.added.entities,
-                f.added.relations, f.added.events, f.merged, f.skipped.len()
+                f.added.relations, f.added.events, f.merged, f.skipped_total.max(f.skipped.len() as u64)
             ),
         }
         for s in &f.skipped {
             say!("  skipped {} record {}: {}", f.path, s.record, s.reason);
+        }
+        if f.skipped_total > f.skipped.len() as u64 {
+            say!(
+                "  … {} more skipped records; by reason: {}",
+                f.skipped_total - f.skipped.len() as u64,
+                serde_json::to_string(&f.skipped_by_reason).unwrap_or_default()
+            );
         }
     }
     for c in &r.not_imported {

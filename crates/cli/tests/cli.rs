@@ -19,6 +19,10 @@ fn caseboard(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_caseboard"))
         .args(args)
         .env("CASEBOARD_ANALYST", "cli-test")
+        .env(
+            "CASEBOARD_KEY",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-test.key"),
+        )
         .output()
         .unwrap()
 }

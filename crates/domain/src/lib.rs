@@ -5,6 +5,7 @@
 //! * [`Sink`] is the contract between parsers (crate `cb-ingest`) and the store (`cb-store`).
 #![forbid(unsafe_code)]
 
+pub mod head;
 pub mod identity;
 pub mod model;
 pub mod sink;

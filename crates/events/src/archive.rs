@@ -4,8 +4,67 @@
 use crate::emit::Ctx;
 use crate::{detect, evtx_import, records, stix, EventFormat};
 use cb_domain::SinkError;
+use std::cell::Cell;
 use std::io::{Cursor, Read, Seek};
 use std::path::Path;
+use std::rc::Rc;
+
+/// A decompressing reader on a budget (see `Settings::max_ratio`): past it, reads fail with
+/// the reason, which the reader above reports as a skip.
+struct Budget<R> {
+    inner: R,
+    /// This member's bytes so far, and its limit.
+    read: u64,
+    limit: u64,
+    total: Rc<Cell<u64>>,
+    compressed: Rc<Cell<u64>>,
+    ratio: u64,
+    floor: u64,
+    max_total: u64,
+}
+
+impl<R> Budget<R> {
+    fn new(inner: R, ctx: &Ctx<'_>, compressed_size: Option<u64>) -> Budget<R> {
+        let s = ctx.settings;
+        Budget {
+            inner,
+            read: 0,
+            limit: compressed_size
+                .map(|c| s.ratio_floor.max(c.saturating_mul(s.max_ratio)))
+                .unwrap_or(u64::MAX),
+            total: ctx.decompressed.clone(),
+            compressed: ctx.bytes_read(),
+            ratio: s.max_ratio,
+            floor: s.ratio_floor,
+            max_total: s.max_decompressed_bytes,
+        }
+    }
+}
+
+impl<R: Read> Read for Budget<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        let total = self.total.get() + n as u64;
+        self.total.set(total);
+        if self.read > self.limit {
+            return Err(std::io::Error::other(format!(
+                "decompression budget: the member expands to more than {} bytes (over {}:1); skipped",
+                self.limit, self.ratio
+            )));
+        }
+        let compressed = self.compressed.get();
+        if total > self.max_total
+            || (total > self.floor && total > compressed.saturating_mul(self.ratio))
+        {
+            return Err(std::io::Error::other(format!(
+                "decompression budget of the file exceeded: {total} bytes from {compressed} compressed (over {}:1, or more than {} bytes); rest skipped",
+                self.ratio, self.max_total
+            )));
+        }
+        Ok(n)
+    }
+}
 
 const HEAD: usize = 64 * 1024;
 /// Archives inside archives are followed this deep.
@@ -60,7 +119,9 @@ fn zip_reader<R: Read + Seek>(
             continue;
         }
         let name = join(prefix, m.name());
-        member(&mut m, &name, ctx, depth)?;
+        let compressed = m.compressed_size();
+        let mut b = Budget::new(&mut m, ctx, Some(compressed));
+        member(&mut b, &name, ctx, depth)?;
     }
     Ok(())
 }
@@ -71,7 +132,7 @@ fn gzip_reader<R: Read>(
     prefix: &str,
     depth: u32,
 ) -> Result<(), SinkError> {
-    let mut gz = flate2::read::MultiGzDecoder::new(r);
+    let mut gz = Budget::new(flate2::read::MultiGzDecoder::new(r), ctx, None);
     let head = match read_head(&mut gz, HEAD) {
         Ok(h) => h,
         Err(e) => {
@@ -136,7 +197,8 @@ fn read_head<R: Read + ?Sized>(r: &mut R, n: usize) -> std::io::Result<Vec<u8>> 
 
 /// Detect one member on its first bytes and import it as a stream.
 fn member(r: &mut dyn Read, name: &str, ctx: &mut Ctx<'_>, depth: u32) -> Result<(), SinkError> {
-    let head = match read_head(r, HEAD) {
+    // 64 KiB, or for JSON the whole first record (up to 16 MiB)
+    let head = match cb_domain::head::read_head_from(r) {
         Ok(h) => h,
         Err(e) => {
             let rec = ctx.record_no(0);

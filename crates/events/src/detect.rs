@@ -5,7 +5,8 @@ use crate::{EventFormat, Layout, Table};
 use serde_json::{Map, Value};
 use std::path::Path;
 
-/// The format of a file, judged by its first bytes (`head`, up to 64 KiB). `None` for
+/// The format of a file, judged by its first bytes (`head`: 64 KiB, for JSON the whole first
+/// record — see `cb_domain::head`). `None` for
 /// anything this crate does not import, including alert and incident exports (those belong
 /// to `cb-ingest`).
 pub fn detect(_path: &Path, head: &[u8]) -> Option<EventFormat> {
@@ -33,7 +34,10 @@ pub fn detect(_path: &Path, head: &[u8]) -> Option<EventFormat> {
     }
     match text[0] {
         b'[' => {
-            let first = Elements::top_level(text, 1 << 20).ok()?.next()?.ok()?;
+            let first = Elements::top_level(text, text.len().max(1 << 20))
+                .ok()?
+                .next()?
+                .ok()?;
             let obj: Map<String, Value> = serde_json::from_slice(&first).ok()?;
             if is_stix_object(&obj) {
                 return None;

@@ -16,6 +16,8 @@ pub(crate) struct Ctx<'a> {
     pub sink: &'a mut dyn Sink,
     pub settings: &'a Settings,
     bytes: Rc<Cell<u64>>,
+    /// Bytes decompressed so far (all archive levels), for the decompression budget.
+    pub decompressed: Rc<Cell<u64>>,
     pub total_bytes: u64,
     records: u64,
     /// Record count at which progress is reported next.
@@ -35,6 +37,7 @@ impl<'a> Ctx<'a> {
             sink,
             settings,
             bytes: Rc::new(Cell::new(0)),
+            decompressed: Rc::new(Cell::new(0)),
             total_bytes,
             records: 0,
             next_progress: settings.progress_every.max(1),
@@ -50,6 +53,11 @@ impl<'a> Ctx<'a> {
             inner: r,
             bytes: self.bytes.clone(),
         }
+    }
+
+    /// Bytes read from the file itself so far.
+    pub fn bytes_read(&self) -> Rc<Cell<u64>> {
+        self.bytes.clone()
     }
 
     /// The record number to store: the local number (line, element, row, EVTX record id)

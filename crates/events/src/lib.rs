@@ -155,8 +155,16 @@ pub struct Settings {
     /// Largest archive member held in memory (only EVTX members inside archives need it,
     /// because the EVTX parser seeks); larger ones are reported as skipped.
     pub max_member_bytes: u64,
-    /// Longest line / array element / row accepted; longer ones are skipped.
+    /// Longest line / array element / row accepted (after decompression); longer ones are
+    /// skipped, so no single record costs more than a few times this in memory.
     pub max_record_bytes: usize,
+    /// Decompression budget: an archive member may yield at most `max_ratio` times its
+    /// compressed size, and a whole file at most `max_ratio` times the bytes read from it —
+    /// both only past `ratio_floor` bytes — and never more than `max_decompressed_bytes`.
+    /// Past the budget the member (or the rest of the file) is skipped with the reason.
+    pub max_ratio: u64,
+    pub ratio_floor: u64,
+    pub max_decompressed_bytes: u64,
     /// Call `sink.progress` every this many records.
     pub progress_every: u64,
 }
@@ -166,7 +174,10 @@ impl Default for Settings {
         Settings {
             threads: 0,
             max_member_bytes: 512 << 20,
-            max_record_bytes: 64 << 20,
+            max_record_bytes: 8 << 20,
+            max_ratio: 100,
+            ratio_floor: 64 << 20,
+            max_decompressed_bytes: 64 << 30,
             progress_every: 1000,
         }
     }
@@ -180,13 +191,22 @@ pub fn import(
     sink: &mut dyn Sink,
     settings: &Settings,
 ) -> Result<(), SinkError> {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
+    match std::fs::File::open(path) {
+        Ok(f) => import_open(format, f, sink, settings),
         Err(e) => {
             sink.skip(0, format!("{}: cannot open: {e}", path.display()));
-            return Ok(());
+            Ok(())
         }
-    };
+    }
+}
+
+/// Import a file already opened (read-only) by the caller, from its start.
+pub fn import_open(
+    format: EventFormat,
+    file: std::fs::File,
+    sink: &mut dyn Sink,
+    settings: &Settings,
+) -> Result<(), SinkError> {
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut ctx = emit::Ctx::new(sink, settings, total);
     match format {

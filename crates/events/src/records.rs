@@ -7,7 +7,7 @@ use crate::map::map;
 use crate::{Layout, Table};
 use cb_domain::SinkError;
 use serde_json::{Map, Value};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 
 pub(crate) fn import_table(
     r: impl Read,
@@ -56,42 +56,7 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-/// Read one line into `out` (without the newline), keeping at most `max` bytes.
-/// Returns `Ok(None)` at end of input, `Ok(Some(full_len))` otherwise.
-fn read_line_capped(
-    r: &mut impl BufRead,
-    out: &mut Vec<u8>,
-    max: usize,
-) -> std::io::Result<Option<usize>> {
-    out.clear();
-    let mut total = 0usize;
-    let mut any = false;
-    loop {
-        let buf = r.fill_buf()?;
-        if buf.is_empty() {
-            return Ok(any.then_some(total));
-        }
-        any = true;
-        let (chunk, done) = match memchr_nl(buf) {
-            Some(i) => (&buf[..i], Some(i + 1)),
-            None => (buf, None),
-        };
-        total += chunk.len();
-        if out.len() < max {
-            let take = chunk.len().min(max - out.len());
-            out.extend_from_slice(&chunk[..take]);
-        }
-        let consumed = done.unwrap_or(buf.len());
-        r.consume(consumed);
-        if done.is_some() {
-            return Ok(Some(total));
-        }
-    }
-}
-
-fn memchr_nl(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
-}
+use cb_domain::head::read_line_capped;
 
 fn json_lines(
     r: impl Read,

@@ -9,9 +9,11 @@
 //! Everything from evidence is attacker-controlled text: every writer escapes it for its format.
 #![forbid(unsafe_code)]
 
+mod custody;
 mod html;
 mod stix;
 
+pub use custody::custody_html;
 pub use html::html_report;
 pub use stix::stix_bundle;
 

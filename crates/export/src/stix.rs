@@ -65,15 +65,28 @@ fn entity_object(
     Some(match kind {
         "ip" => {
             let v = text(p, "Address")?;
-            m.insert("value".into(), json!(v));
-            sco(
-                if v.contains(':') {
-                    "ipv6-addr"
-                } else {
-                    "ipv4-addr"
-                },
-                m,
-            )
+            match v.trim().parse::<std::net::IpAddr>() {
+                Ok(ip) => {
+                    m.insert("value".into(), json!(ip.to_string()));
+                    sco(
+                        if ip.is_ipv6() {
+                            "ipv6-addr"
+                        } else {
+                            "ipv4-addr"
+                        },
+                        m,
+                    )
+                }
+                // evidence said "ip" but this is no address: kept as text, in a note
+                // (`object_refs` filled in by `stix_bundle`)
+                Err(_) => json!({
+                    "type": "note", "spec_version": "2.1", "id": stable_id("note", key),
+                    "created": created, "modified": created,
+                    "abstract": "ip entity whose address does not parse",
+                    "content": format!("Caseboard ip entity {label:?}: the address {v:?} is not an IPv4 or IPv6 address; kept as text"),
+                    "object_refs": [],
+                }),
+            }
         }
         "url" => {
             m.insert("value".into(), json!(text(p, "Url")?));
@@ -199,14 +212,38 @@ pub fn stix_bundle(store: &SqliteStore, scope: Scope, created: &str) -> Result<V
     rels.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
     rels.dedup_by(|a, b| a["id"] == b["id"]);
     objects.extend(rels);
-    let refs: Vec<Value> = objects.iter().map(|o| o["id"].clone()).collect();
     let name = match scope {
         Scope::Case => "Caseboard case export".to_string(),
         Scope::Investigation(i) => format!("Caseboard investigation {i}"),
         Scope::Around(id) => format!("Caseboard export of {}", store.label(id)?),
     };
+    let report_id = stable_id("report", &name);
+    // a note refers to what its entity was related to, and to the report
+    for i in 0..objects.len() {
+        if objects[i]["type"] != "note" {
+            continue;
+        }
+        let me = objects[i]["id"].clone();
+        let mut refs: Vec<Value> = objects
+            .iter()
+            .filter(|o| o["type"] == "relationship")
+            .filter_map(|o| {
+                if o["source_ref"] == me {
+                    Some(o["target_ref"].clone())
+                } else if o["target_ref"] == me {
+                    Some(o["source_ref"].clone())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        refs.push(json!(report_id));
+        refs.dedup();
+        objects[i]["object_refs"] = Value::Array(refs);
+    }
+    let refs: Vec<Value> = objects.iter().map(|o| o["id"].clone()).collect();
     objects.push(json!({
-        "type": "report", "spec_version": "2.1", "id": stable_id("report", &name), "created": created, "modified": created,
+        "type": "report", "spec_version": "2.1", "id": report_id, "created": created, "modified": created,
         "name": name, "published": created, "report_types": ["incident"], "object_refs": refs,
     }));
     Ok(

@@ -411,7 +411,7 @@ pub fn correlate(
     if !new.is_empty() {
         let detail = serde_json::json!({
             "settings": settings,
-            "created": new.iter().map(|(i, _)| serde_json::json!({"ext_id": out[*i].ext_id, "reason": out[*i].reason})).collect::<Vec<_>>(),
+            "created": new.iter().map(|(i, ext)| serde_json::json!({"ext_id": out[*i].ext_id, "reason": out[*i].reason, "alerts": ext})).collect::<Vec<_>>(),
         });
         let ids = store.write("incident.correlate", "incidents", detail, |tx| {
             let mut ids = vec![];

@@ -97,16 +97,18 @@ pub fn detect(head: &[u8]) -> Option<AlertFormat> {
         '[' => Container::JsonArray,
         '{' => {
             let line = t.lines().next().unwrap_or("");
-            if serde_json::from_str::<Value>(line).is_ok()
+            // validity only: a first record of megabytes is not built as a Value
+            let valid = |l: &str| serde_json::from_str::<serde::de::IgnoredAny>(l).is_ok();
+            if valid(line)
                 && t.lines()
                     .nth(1)
                     .is_some_and(|l| l.trim_start().starts_with('{'))
             {
                 Container::JsonLines
-            } else if serde_json::from_str::<Value>(line).is_ok() && !t.trim_end().contains('\n') {
+            } else if valid(line) && !t.trim_end().contains('\n') {
                 // one line: a single document (or a one-record JSONL — the same thing)
                 Container::JsonDocument
-            } else if line.trim() == "{" || serde_json::from_str::<Value>(line).is_err() {
+            } else if line.trim() == "{" || !valid(line) {
                 Container::JsonDocument
             } else {
                 Container::JsonLines
@@ -133,13 +135,22 @@ pub const MAX_DOCUMENT: u64 = 512 * 1024 * 1024;
 
 /// Import an alert/incident file. The file is opened read-only here.
 pub fn import(format: AlertFormat, path: &Path, sink: &mut dyn Sink) -> Result<(), SinkError> {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
+    match std::fs::File::open(path) {
+        Ok(f) => import_open(format, f, sink),
         Err(e) => {
             sink.skip(0, format!("cannot open: {e}"));
-            return Ok(());
+            Ok(())
         }
-    };
+    }
+}
+
+/// Import an alert/incident file already opened (read-only) by the caller, read from where
+/// its cursor stands.
+pub fn import_open(
+    format: AlertFormat,
+    file: std::fs::File,
+    sink: &mut dyn Sink,
+) -> Result<(), SinkError> {
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let counted = CountingReader {
         inner: file,
@@ -197,19 +208,54 @@ pub fn import(format: AlertFormat, path: &Path, sink: &mut dyn Sink) -> Result<(
                     1,
                     format!("expected a JSON object, found {}", records::kind(&other)),
                 ),
-                Err(e) => sink.skip(
-                    e.line() as u64,
-                    format!(
+                Err(e) => {
+                    let why = format!(
                         "invalid JSON at line {} column {}: {e}",
                         e.line(),
                         e.column()
-                    ),
-                ),
+                    );
+                    // a REST list with one bad element: keep the others
+                    if !import_value_list(&s, sink, &why)? {
+                        sink.skip(e.line() as u64, why);
+                    }
+                }
             }
         }
     }
     sink.progress(n, bytes.get())?;
     Ok(())
+}
+
+/// A document that does not parse as a whole but holds a `"value": [ … ]` list (a REST
+/// response): its elements are read one by one, each bad one reported with its position in
+/// the list, the rest imported. `false` when there is no such list.
+fn import_value_list(text: &str, sink: &mut dyn Sink, why: &str) -> Result<bool, SinkError> {
+    let Some(k) = text.find("\"value\"") else {
+        return Ok(false);
+    };
+    let Some(list) = text[k + 7..]
+        .trim_start()
+        .strip_prefix(':')
+        .map(str::trim_start)
+        .filter(|l| l.starts_with('['))
+    else {
+        return Ok(false);
+    };
+    sink.skip(
+        0,
+        format!("{why}; the document's value[] list was read element by element"),
+    );
+    for (rec, obj) in records::json_array(list.as_bytes()) {
+        match obj {
+            Ok(o) => {
+                if let Err(reason) = import_object(&o, sink, rec, &Context::default())? {
+                    sink.skip(rec, reason);
+                }
+            }
+            Err(reason) => sink.skip(rec, format!("value[{}]: {reason}", rec - 1)),
+        }
+    }
+    Ok(true)
 }
 
 struct CountingReader<R> {
@@ -405,16 +451,7 @@ fn import_object(
 
 /// The first bytes of a file, for detection.
 pub fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut f = std::fs::File::open(path)?;
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut n = 0;
-    while n < buf.len() {
-        let k = f.read(&mut buf[n..])?;
-        if k == 0 {
-            break;
-        }
-        n += k;
-    }
-    buf.truncate(n);
-    Ok(buf)
+    read_head_from(&mut std::fs::File::open(path)?)
 }
+
+pub use cb_domain::head::{read_head_from, HEAD_BYTES, HEAD_MAX};

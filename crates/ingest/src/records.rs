@@ -2,20 +2,41 @@
 //! yielding `(record number, Result<object, reason>)` so one bad record never stops a file.
 
 use serde_json::{Map, Value};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 
 pub type Rec = (u64, Result<Map<String, Value>, String>);
 
+/// Longest record (line, array element) read; longer ones are skipped unread, so a hostile
+/// file never makes one record cost more than a few times this in memory.
+pub const MAX_RECORD_BYTES: usize = 16 << 20;
+
 /// One JSON object per line. The record number is the line number; blank lines are skipped.
 pub fn json_lines<R: Read>(r: R) -> impl Iterator<Item = Rec> {
-    let mut lines = BufReader::new(r).split(b'\n');
+    let mut r = BufReader::with_capacity(1 << 16, r);
+    let mut line = Vec::new();
     let mut n = 0u64;
+    let mut done = false;
     std::iter::from_fn(move || loop {
+        if done {
+            return None;
+        }
         n += 1;
-        let line = match lines.next()? {
-            Ok(l) => l,
-            Err(e) => return Some((n, Err(format!("read error: {e}")))),
-        };
+        match cb_domain::head::read_line_capped(&mut r, &mut line, MAX_RECORD_BYTES) {
+            Ok(Some(len)) if len > MAX_RECORD_BYTES => {
+                return Some((
+                    n,
+                    Err(format!(
+                    "line of {len} bytes is longer than the {MAX_RECORD_BYTES}-byte record limit"
+                )),
+                ))
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return None,
+            Err(e) => {
+                done = true;
+                return Some((n, Err(format!("read error: {e}"))));
+            }
+        }
         let text = String::from_utf8_lossy(&line);
         let t = text.trim().trim_start_matches('\u{feff}');
         if t.is_empty() {
@@ -123,11 +144,21 @@ pub fn json_array<R: Read>(r: R) -> impl Iterator<Item = Rec> {
                 b']' => depth -= 1,
                 b',' if depth == 0 => {
                     n += 1;
+                    if buf.len() > MAX_RECORD_BYTES {
+                        return Some((
+                            n,
+                            Err(format!(
+                                "element longer than the {MAX_RECORD_BYTES}-byte record limit"
+                            )),
+                        ));
+                    }
                     return Some((n, parse_object(&String::from_utf8_lossy(&buf))));
                 }
                 _ => {}
             }
-            buf.push(b);
+            if buf.len() <= MAX_RECORD_BYTES {
+                buf.push(b);
+            }
         }
     })
 }

@@ -10,6 +10,17 @@
 //! ```
 //! A trailing `*` on a word or phrase is a prefix wildcard. `AND`, `OR`, `NOT` are operators
 //! only in upper case. Positions are 0-based character offsets into the query.
+//!
+//! Limits (hostile or pasted queries): at most [`MAX_QUERY_CHARS`] characters, [`MAX_TERMS`]
+//! search terms and [`MAX_DEPTH`] nested `NOT`/`-`/parentheses; past them the query is a
+//! syntax error at the offending position, never a deep recursion or an SQL error.
+
+/// Longest query accepted (characters).
+pub const MAX_QUERY_CHARS: usize = 65_536;
+/// Most search terms (words, phrases, `field:value`) in one query.
+pub const MAX_TERMS: usize = 64;
+/// Deepest nesting of `NOT`, `-` and parentheses.
+pub const MAX_DEPTH: usize = 32;
 
 /// A comparison in a `field<op>value` term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +100,12 @@ fn is_name_char(c: char) -> bool {
 }
 
 fn lex(q: &str) -> Result<Vec<(usize, Tok)>, SyntaxError> {
+    if let Some((at, _)) = q.char_indices().nth(MAX_QUERY_CHARS) {
+        return Err(SyntaxError {
+            position: q[..at].chars().count(),
+            expected: format!("the end of the query (at most {MAX_QUERY_CHARS} characters)"),
+        });
+    }
     let chars: Vec<char> = q.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -207,6 +224,16 @@ fn lex(q: &str) -> Result<Vec<(usize, Tok)>, SyntaxError> {
         }
     }
     out.push((chars.len(), Tok::Eof));
+    if let Some((pos, _)) = out
+        .iter()
+        .filter(|(_, t)| matches!(t, Tok::Term { .. }))
+        .nth(MAX_TERMS)
+    {
+        return Err(SyntaxError {
+            position: *pos,
+            expected: format!("the end of the query (at most {MAX_TERMS} search terms)"),
+        });
+    }
     Ok(out)
 }
 
@@ -228,6 +255,8 @@ fn term_tok(w: String) -> Tok {
 struct Parser {
     toks: Vec<(usize, Tok)>,
     i: usize,
+    /// `NOT`s and parentheses open around the current token.
+    depth: usize,
 }
 
 impl Parser {
@@ -243,6 +272,15 @@ impl Parser {
             self.i += 1;
         }
         t
+    }
+    fn deeper(&mut self) -> Result<(), SyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.err(&format!(
+                "a search term (at most {MAX_DEPTH} nested NOT, '-' or parentheses)"
+            ));
+        }
+        Ok(())
     }
     fn err<T>(&self, expected: &str) -> Result<T, SyntaxError> {
         Err(SyntaxError {
@@ -287,8 +325,11 @@ impl Parser {
 
     fn unary(&mut self) -> Result<Node, SyntaxError> {
         if *self.peek() == Tok::Not {
+            self.deeper()?;
             self.next();
-            return Ok(Node::Not(Box::new(self.unary()?)));
+            let n = Node::Not(Box::new(self.unary()?));
+            self.depth -= 1;
+            return Ok(n);
         }
         self.primary()
     }
@@ -296,6 +337,7 @@ impl Parser {
     fn primary(&mut self) -> Result<Node, SyntaxError> {
         match self.peek().clone() {
             Tok::LParen => {
+                self.deeper()?;
                 self.next();
                 if *self.peek() == Tok::RParen {
                     return self.err("a search term inside '(' ')'");
@@ -305,6 +347,7 @@ impl Parser {
                     return self.err("')'");
                 }
                 self.next();
+                self.depth -= 1;
                 Ok(n)
             }
             Tok::Term { text, prefix, .. } => {
@@ -342,7 +385,11 @@ impl Parser {
 /// Parse a query.
 pub fn parse(q: &str) -> Result<Node, SyntaxError> {
     let toks = lex(q)?;
-    let mut p = Parser { toks, i: 0 };
+    let mut p = Parser {
+        toks,
+        i: 0,
+        depth: 0,
+    };
     if *p.peek() == Tok::Eof {
         return Ok(Node::All);
     }
@@ -363,6 +410,45 @@ mod tests {
             text: s.into(),
             prefix: false,
         }
+    }
+
+    #[test]
+    fn hostile_queries_are_syntax_errors_at_a_position() {
+        // 10,000 NOTs: no stack overflow, an error where the limit is passed
+        let q = "NOT ".repeat(10_000) + "x";
+        let e = parse(&q).unwrap_err();
+        assert_eq!(e.position, MAX_DEPTH * 4, "{e:?}");
+        assert!(e.expected.contains("nested"), "{e:?}");
+        let q = "-".repeat(5000) + "x";
+        assert!(parse(&q).unwrap_err().expected.contains("nested"));
+        let q = "(".repeat(40_000) + "x" + &")".repeat(40_000);
+        let e = parse(&q).unwrap_err();
+        assert!(e.expected.contains("characters"), "{e:?}");
+        assert_eq!(e.position, MAX_QUERY_CHARS);
+        let q = "(".repeat(1000) + "x" + &")".repeat(1000);
+        let e = parse(&q).unwrap_err();
+        assert_eq!(e.position, MAX_DEPTH, "{e:?}");
+        // many terms
+        let q = (0..1000)
+            .map(|i| format!("t{i}"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let e = parse(&q).unwrap_err();
+        assert!(e.expected.contains("search terms"), "{e:?}");
+        assert_eq!(
+            &q.chars().skip(e.position).take(4).collect::<String>(),
+            "t64 "
+        );
+        // at the limits it parses
+        let q = "NOT ".repeat(MAX_DEPTH) + "x";
+        assert!(parse(&q).is_ok());
+        let q = (0..MAX_TERMS)
+            .map(|i| format!("t{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(parse(&q).is_ok());
+        // a query starting with '-' is NOT
+        assert_eq!(parse("-x").unwrap(), Node::Not(Box::new(t("x"))));
     }
 
     #[test]

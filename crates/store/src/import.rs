@@ -1,6 +1,6 @@
 //! The import transaction: the store's implementation of [`cb_domain::Sink`].
 
-use crate::{audit, Result, SqliteStore, StoreError};
+use crate::{audit, commit, Result, SqliteStore, StoreError};
 use cb_domain::{
     identify, AlertRecord, Counts, EntityRecord, EventRecord, IncidentRecord, NodeId, RecordNo,
     Sink, SinkError,
@@ -33,7 +33,42 @@ pub struct ImportOutcome {
     pub added: Counts,
     /// Records that named something already in the case (alerts, incidents, entities).
     pub merged: u64,
+    /// The first [`SKIPPED_KEPT`] skipped records (see `skipped_total`, `skipped_by_reason`).
     pub skipped: Vec<SkippedRecord>,
+    /// Every skipped record, counted.
+    #[serde(default)]
+    pub skipped_total: u64,
+    /// Skipped records per kind of reason (digits in a reason count as one kind).
+    #[serde(default)]
+    pub skipped_by_reason: std::collections::BTreeMap<String, u64>,
+}
+
+/// Skipped records kept with their reason (the rest are counted): a file of millions of bad
+/// lines costs no memory and no space in the case.
+pub const SKIPPED_KEPT: usize = 1000;
+/// Kinds of skip reason counted separately; further kinds are counted as "other".
+const SKIP_KINDS: usize = 100;
+
+/// The kind of a skip reason: digits collapsed, at most 80 characters.
+fn reason_kind(reason: &str) -> String {
+    let mut out = String::new();
+    let mut in_num = false;
+    for c in reason.chars() {
+        if c.is_ascii_digit() {
+            if !in_num {
+                out.push('N');
+            }
+            in_num = true;
+        } else {
+            in_num = false;
+            out.push(c);
+        }
+        if out.chars().count() >= 80 {
+            out.push('…');
+            break;
+        }
+    }
+    out
 }
 
 /// Page cache during an import (KiB): bounds the import's memory (peak RSS stays well under
@@ -52,6 +87,18 @@ impl SqliteStore {
         progress: Progress<'_>,
         parse: &mut dyn FnMut(&mut dyn Sink) -> std::result::Result<(), SinkError>,
     ) -> Result<ImportOutcome> {
+        self.import_source_typed(meta, None, progress, parse)
+    }
+
+    /// [`SqliteStore::import_source`], also recording the path as the analyst typed it
+    /// (`meta.path` should be absolute, so `verify` finds the file from any directory).
+    pub fn import_source_typed(
+        &mut self,
+        meta: &SourceMeta,
+        typed_path: Option<&str>,
+        progress: Progress<'_>,
+        parse: &mut dyn FnMut(&mut dyn Sink) -> std::result::Result<(), SinkError>,
+    ) -> Result<ImportOutcome> {
         if let Some(prev) = self
             .conn
             .query_row(
@@ -67,6 +114,8 @@ impl SqliteStore {
                 added: Counts::default(),
                 merged: 0,
                 skipped: vec![],
+                skipped_total: 0,
+                skipped_by_reason: Default::default(),
             });
         }
         let actor = self.actor.0.clone();
@@ -78,7 +127,7 @@ impl SqliteStore {
         self.conn.execute_batch(&format!(
             "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;"
         ))?;
-        let out = self.import_in_tx(meta, &actor, progress, parse);
+        let out = self.import_in_tx(meta, typed_path, &actor, progress, parse);
         let _ = self.conn.execute_batch("PRAGMA cache_size = -2000;");
         out
     }
@@ -86,14 +135,17 @@ impl SqliteStore {
     fn import_in_tx(
         &mut self,
         meta: &SourceMeta,
+        typed_path: Option<&str>,
         actor: &str,
         progress: Progress<'_>,
         parse: &mut dyn FnMut(&mut dyn Sink) -> std::result::Result<(), SinkError>,
     ) -> Result<ImportOutcome> {
+        let key = self.key.clone();
         let tx = self.conn.transaction()?;
+        let before = crate::integrity::last_ids(&tx)?;
         tx.execute(
-            "INSERT INTO sources (path, sha256, size, format, imported_at, counts, merged, skipped) VALUES (?1, ?2, ?3, ?4, ?5, '{}', 0, '[]')",
-            params![meta.path, meta.sha256, meta.size as i64, meta.format, cb_domain::time::format(&chrono::Utc::now())],
+            "INSERT INTO sources (path, sha256, size, format, imported_at, counts, merged, skipped, typed_path) VALUES (?1, ?2, ?3, ?4, ?5, '{}', 0, '[]', ?6)",
+            params![meta.path, meta.sha256, meta.size as i64, meta.format, cb_domain::time::format(&chrono::Utc::now()), typed_path.unwrap_or(&meta.path)],
         )?;
         let source_id = tx.last_insert_rowid();
         let mut sink = TxSink {
@@ -102,6 +154,8 @@ impl SqliteStore {
             counts: Counts::default(),
             merged: 0,
             skipped: vec![],
+            skipped_total: 0,
+            skipped_by_reason: Default::default(),
             progress,
             new_aliases: vec![],
             pending_fts: Default::default(),
@@ -121,31 +175,48 @@ impl SqliteStore {
             counts,
             merged,
             skipped,
+            skipped_total,
+            skipped_by_reason,
             ..
         } = sink;
+        let skipped_json = serde_json::to_string(&skipped).unwrap_or_default();
+        let summary = serde_json::json!({"total": skipped_total, "by_reason": skipped_by_reason});
         tx.execute(
-            "UPDATE sources SET counts = ?1, merged = ?2, skipped = ?3 WHERE id = ?4",
+            "UPDATE sources SET counts = ?1, merged = ?2, skipped = ?3, skipped_summary = ?4 WHERE id = ?5",
             params![
                 serde_json::to_string(&counts).unwrap_or_default(),
                 merged as i64,
-                serde_json::to_string(&skipped).unwrap_or_default(),
+                skipped_json,
+                summary.to_string(),
                 source_id
             ],
         )?;
+        // what this import wrote, so `verify` can recompute it: the sources row as written,
+        // and per table the number and a digest of the rows from this source
+        let tables = crate::integrity::import_digests(&tx, source_id, &before)?;
         audit(
             &tx,
+            key.as_ref(),
             actor,
             "import",
             &format!("source:{source_id}"),
-            &serde_json::json!({"path": meta.path, "sha256": meta.sha256, "format": meta.format, "added": counts, "merged": merged, "skipped": skipped.len()}),
+            &serde_json::json!({
+                "path": meta.path, "typed_path": typed_path.unwrap_or(&meta.path), "sha256": meta.sha256,
+                "size": meta.size, "format": meta.format, "added": counts, "merged": merged,
+                "skipped": skipped_total, "skipped_by_reason": skipped_by_reason,
+                "skipped_digest": crate::integrity::text_digest(&skipped_json),
+                "tables": tables,
+            }),
         )?;
-        tx.commit()?;
+        commit(tx, key.as_ref())?;
         Ok(ImportOutcome {
             source_id: Some(source_id),
             duplicate_of: None,
             added: counts,
             merged,
             skipped,
+            skipped_total,
+            skipped_by_reason,
         })
     }
 }
@@ -156,6 +227,8 @@ struct TxSink<'t, 'p> {
     counts: Counts,
     merged: u64,
     skipped: Vec<SkippedRecord>,
+    skipped_total: u64,
+    skipped_by_reason: std::collections::BTreeMap<String, u64>,
     progress: Progress<'p>,
     /// (entity id, alias) of entities this file created, linked to look-alikes at the end.
     new_aliases: Vec<(i64, String)>,
@@ -570,7 +643,28 @@ impl Sink for TxSink<'_, '_> {
     }
 
     fn skip(&mut self, record: RecordNo, reason: String) {
-        self.skipped.push(SkippedRecord { record, reason });
+        self.skipped_total += 1;
+        let kind = reason_kind(&reason);
+        if let Some(n) = self.skipped_by_reason.get_mut(&kind) {
+            *n += 1;
+        } else if self.skipped_by_reason.len() < SKIP_KINDS {
+            self.skipped_by_reason.insert(kind, 1);
+        } else {
+            *self.skipped_by_reason.entry("other".into()).or_default() += 1;
+        }
+        if self.skipped.len() < SKIPPED_KEPT {
+            // a reason quotes evidence: keep it short
+            let reason = if reason.len() > 1000 {
+                let mut end = 1000;
+                while !reason.is_char_boundary(end) {
+                    end -= 1;
+                }
+                format!("{}…", &reason[..end])
+            } else {
+                reason
+            };
+            self.skipped.push(SkippedRecord { record, reason });
+        }
     }
 
     fn progress(&mut self, records: u64, bytes: u64) -> Result<(), SinkError> {

@@ -10,16 +10,19 @@
 #![forbid(unsafe_code)]
 
 mod import;
+pub mod integrity;
 pub mod migrations;
 mod queries;
 pub mod triage;
+mod verify;
 
 pub use import::{ImportOutcome, SkippedRecord, SourceMeta};
 pub use queries::*;
 pub use triage::{Classification, TriageChange, TriageState};
+pub use verify::{ChainReport, Finding, ImportedSource, KeyInfo};
 
 use cb_domain::NodeId;
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -38,6 +41,8 @@ pub enum StoreError {
     Invalid(String),
     #[error("import cancelled")]
     Cancelled,
+    #[error("{path}: signing key: {reason}")]
+    Key { path: PathBuf, reason: String },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
 }
@@ -64,6 +69,9 @@ pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
     actor: Actor,
+    /// Signs every audit entry and the chain head (see [`integrity`]); `None` writes unsigned
+    /// entries, which `verify` reports.
+    key: Option<integrity::Key>,
 }
 
 impl SqliteStore {
@@ -78,11 +86,8 @@ impl SqliteStore {
         if path.exists() {
             return SqliteStore::open(path, actor);
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
-            path: path.into(),
-            source,
-        })?;
-        SqliteStore::init(conn, path, actor)
+        create_atomically(path)?;
+        SqliteStore::open(path, actor)
     }
 
     /// Open an existing case; refuses files that are not Caseboard cases, writing nothing.
@@ -144,7 +149,18 @@ impl SqliteStore {
             conn,
             path: path.to_path_buf(),
             actor,
+            key: None,
         })
+    }
+
+    /// Sign what this store writes with `key` (the analyst's key, kept outside the case; see
+    /// [`integrity::load_or_create_key`]).
+    pub fn set_signer(&mut self, key: integrity::Key) {
+        self.key = Some(key);
+    }
+
+    pub fn signer(&self) -> Option<&integrity::Key> {
+        self.key.as_ref()
     }
 
     pub fn path(&self) -> &Path {
@@ -171,39 +187,83 @@ impl SqliteStore {
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
         let actor = self.actor.0.clone();
+        let key = self.key.clone();
         let tx = self.conn.transaction()?;
         let out = f(&tx)?;
-        audit(&tx, &actor, action, target, &detail)?;
-        tx.commit()?;
+        audit(&tx, key.as_ref(), &actor, action, target, &detail)?;
+        commit(tx, key.as_ref())?;
         Ok(out)
     }
 }
 
-/// Append one hash-chained audit entry (`hash = sha256(prev_hash | at | actor | action |
-/// target | detail)`).
+/// Build a new case under a temporary name beside `path` and move it into place only when
+/// its schema is complete, so a crash never leaves a half-made case at `path` (a leftover
+/// `.NAME.creating-PID` file is harmless and never opened as a case).
+fn create_atomically(path: &Path) -> Result<()> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.creating-{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let io = |e: std::io::Error| StoreError::NotACase {
+        path: path.into(),
+        reason: format!("cannot create: {e}"),
+    };
+    {
+        let mut conn = Connection::open(&tmp).map_err(|source| StoreError::Open {
+            path: path.into(),
+            source,
+        })?;
+        // rollback journal while building (a WAL file would be named after the temporary)
+        conn.pragma_update(None, "page_size", 16384)?;
+        conn.pragma_update(None, "journal_mode", "DELETE")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        migrations::migrate(&mut conn)?;
+        conn.close().map_err(|(_, e)| StoreError::Sql(e))?;
+    }
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(io)?;
+    // no clobbering: another process that created the case meanwhile wins
+    let placed = match std::fs::hard_link(&tmp, path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // a file system without hard links
+        Err(_) => std::fs::rename(&tmp, path),
+    };
+    let _ = std::fs::remove_file(&tmp);
+    placed.map_err(io)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+    Ok(())
+}
+
+/// Append one hash-chained, signed audit entry (see [`integrity`]); the first entry a key
+/// signs in this case is preceded by a `key` entry recording its public key.
 pub(crate) fn audit(
     conn: &Connection,
+    key: Option<&integrity::Key>,
     actor: &str,
     action: &str,
     target: &str,
     detail: &serde_json::Value,
 ) -> Result<()> {
-    let prev: String = conn
-        .query_row("SELECT hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| {
-            r.get(0)
-        })
-        .optional()?
-        .unwrap_or_default();
     let at = cb_domain::time::format(&chrono::Utc::now());
-    let detail = detail.to_string();
-    let hash = audit_hash(&prev, &at, actor, action, target, &detail);
-    conn.execute(
-        "INSERT INTO audit (at, actor, action, target, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![at, actor, action, target, detail, prev, hash],
-    )?;
+    if let Some(k) = key {
+        integrity::introduce_key(conn, k, actor, &at)?;
+    }
+    integrity::append(conn, key, actor, action, target, &detail.to_string(), &at)
+}
+
+/// Sign the chain head and commit: the end of every write transaction.
+pub(crate) fn commit(tx: rusqlite::Transaction<'_>, key: Option<&integrity::Key>) -> Result<()> {
+    let at = cb_domain::time::format(&chrono::Utc::now());
+    integrity::sign_head(&tx, key, &at)?;
+    tx.commit()?;
     Ok(())
 }
 
+/// Hash of an entry written before migration 5 (`sha256(prev | at | actor | action | target |
+/// detail)`, unsigned).
 pub(crate) fn audit_hash(
     prev: &str,
     at: &str,

@@ -215,6 +215,8 @@ INSERT INTO entity_fts(rowid, summary, body) SELECT n.id, n.label, n.kind || ' '
 "#,
     // 4: triage — severity override, notes, tags, entities marked as related
     crate::triage::SCHEMA,
+    // 5: the sealed chain (signatures, signed head, case id) and absolute source paths
+    crate::integrity::SCHEMA,
 ];
 
 /// Bring `conn` to the newest schema in one transaction.

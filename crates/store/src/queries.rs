@@ -127,6 +127,12 @@ pub struct SourceRow {
     pub merged: i64,
     #[cfg_attr(feature = "ts", ts(type = "Array<{ record: number, reason: string }>"))]
     pub skipped: Value,
+    /// The path as the analyst typed it (`path` is absolute).
+    #[serde(default)]
+    pub typed_path: Option<String>,
+    /// `{total, by_reason}`: every skipped record counted (`skipped` keeps the first 1,000).
+    #[serde(default)]
+    pub skipped_summary: Option<Value>,
 }
 
 /// Everything about one node: its fields as a JSON object, and its relations.
@@ -310,6 +316,10 @@ impl SqliteStore {
                     counts: json_col(r, "counts")?,
                     merged: r.get("merged")?,
                     skipped: json_col(r, "skipped")?,
+                    typed_path: r.get("typed_path")?,
+                    skipped_summary: r
+                        .get::<_, Option<String>>("skipped_summary")?
+                        .and_then(|t| serde_json::from_str(&t).ok()),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -433,23 +443,18 @@ impl SqliteStore {
     }
 
     /// Walk the audit hash chain; the id of the first broken entry, or `None` when intact.
+    /// (Links and hashes only; [`SqliteStore::verify_integrity`] also checks signatures, the
+    /// signed head and the state.)
     pub fn verify_audit(&self) -> Result<Option<i64>> {
+        let case_id = crate::integrity::case_id(&self.conn)?;
         let mut stmt = self.conn.prepare(
-            "SELECT id, at, actor, action, target, detail, prev_hash, hash FROM audit ORDER BY id",
+            "SELECT id, at, actor, action, target, detail, prev_hash, hash, signer FROM audit ORDER BY id",
         )?;
         let mut rows = stmt.query([])?;
         let mut prev = String::new();
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
-            let (at, actor, action, target, detail, p, h): (
-                String,
-                String,
-                String,
-                String,
-                String,
-                String,
-                String,
-            ) = (
+            let [at, actor, action, target, detail, p, h]: [String; 7] = [
                 r.get(1)?,
                 r.get(2)?,
                 r.get(3)?,
@@ -457,8 +462,15 @@ impl SqliteStore {
                 r.get(5)?,
                 r.get(6)?,
                 r.get(7)?,
-            );
-            if p != prev || crate::audit_hash(&p, &at, &actor, &action, &target, &detail) != h {
+            ];
+            let signer: Option<String> = r.get(8)?;
+            let recomputed = match &signer {
+                None => crate::audit_hash(&p, &at, &actor, &action, &target, &detail),
+                Some(sg) => crate::integrity::entry_hash_v2(
+                    &case_id, id, &p, &at, &actor, &action, &target, &detail, sg,
+                ),
+            };
+            if p != prev || recomputed != h {
                 return Ok(Some(id));
             }
             prev = h;

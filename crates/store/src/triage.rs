@@ -2,7 +2,8 @@
 //! tags and entities marked as related. Every change is one audit entry (who, what, when,
 //! old → new) written in the same transaction as the change.
 
-use crate::{audit, Result, SqliteStore, StoreError};
+use crate::integrity::Key;
+use crate::{audit, commit, Result, SqliteStore, StoreError};
 use cb_domain::{NodeId, Severity, Status};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
@@ -154,11 +155,12 @@ impl SqliteStore {
             ));
         }
         let actor = self.actor.0.clone();
+        let key = self.key.clone();
         let tx = self.conn.transaction()?;
         for &t in targets {
-            apply(&tx, &actor, t, change)?;
+            apply(&tx, key.as_ref(), &actor, t, change)?;
         }
-        tx.commit()?;
+        commit(tx, key.as_ref())?;
         targets.iter().map(|t| self.triage_state(*t)).collect()
     }
 
@@ -170,6 +172,7 @@ impl SqliteStore {
         }
         self.label(entity)?;
         let actor = self.actor.0.clone();
+        let key = self.key.clone();
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT OR REPLACE INTO marked_related (target, entity, reason, at, actor) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -177,12 +180,13 @@ impl SqliteStore {
         )?;
         audit(
             &tx,
+            key.as_ref(),
             &actor,
             "mark_related",
             &target.to_string(),
             &json!({"entity": entity, "reason": reason}),
         )?;
-        tx.commit()?;
+        commit(tx, key.as_ref())?;
         Ok(())
     }
 
@@ -242,7 +246,13 @@ impl SqliteStore {
     }
 }
 
-fn apply(tx: &Transaction<'_>, actor: &str, id: NodeId, c: &TriageChange) -> Result<()> {
+fn apply(
+    tx: &Transaction<'_>,
+    key: Option<&Key>,
+    actor: &str,
+    id: NodeId,
+    c: &TriageChange,
+) -> Result<()> {
     let t = table(id)?;
     let target = id.to_string();
     let (status, classification, sev, over, owner): (String, String, Option<i64>, Option<i64>, String) = tx
@@ -259,6 +269,7 @@ fn apply(tx: &Transaction<'_>, actor: &str, id: NodeId, c: &TriageChange) -> Res
             )?;
             audit(
                 tx,
+                key,
                 actor,
                 "status",
                 &target,
@@ -278,6 +289,7 @@ fn apply(tx: &Transaction<'_>, actor: &str, id: NodeId, c: &TriageChange) -> Res
             )?;
             audit(
                 tx,
+                key,
                 actor,
                 "classification",
                 &target,
@@ -297,6 +309,7 @@ fn apply(tx: &Transaction<'_>, actor: &str, id: NodeId, c: &TriageChange) -> Res
             )?;
             audit(
                 tx,
+                key,
                 actor,
                 "severity",
                 &target,
@@ -312,6 +325,7 @@ fn apply(tx: &Transaction<'_>, actor: &str, id: NodeId, c: &TriageChange) -> Res
             )?;
             audit(
                 tx,
+                key,
                 actor,
                 "owner",
                 &target,
@@ -324,7 +338,7 @@ fn apply(tx: &Transaction<'_>, actor: &str, id: NodeId, c: &TriageChange) -> Res
             "INSERT INTO notes (target, at, actor, text) VALUES (?1, ?2, ?3, ?4)",
             params![target, now(), actor, n],
         )?;
-        audit(tx, actor, "note", &target, &json!({"text": n}))?;
+        audit(tx, key, actor, "note", &target, &json!({"text": n}))?;
     }
     for tag in c
         .add_tags
@@ -337,7 +351,7 @@ fn apply(tx: &Transaction<'_>, actor: &str, id: NodeId, c: &TriageChange) -> Res
             params![target, tag],
         )? > 0
         {
-            audit(tx, actor, "tag", &target, &json!({"added": tag}))?;
+            audit(tx, key, actor, "tag", &target, &json!({"added": tag}))?;
         }
     }
     for tag in &c.remove_tags {
@@ -346,7 +360,7 @@ fn apply(tx: &Transaction<'_>, actor: &str, id: NodeId, c: &TriageChange) -> Res
             params![target, tag],
         )? > 0
         {
-            audit(tx, actor, "tag", &target, &json!({"removed": tag}))?;
+            audit(tx, key, actor, "tag", &target, &json!({"removed": tag}))?;
         }
     }
     Ok(())

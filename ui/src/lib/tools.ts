@@ -87,9 +87,13 @@ export function redactedLabel(kind: string, index: number): string {
 export interface SvgNode { id: string; x: number; y: number; r: number; color: string; label: string }
 export interface SvgEdge { from: string; to: string; color: string; width: number }
 
-/** The map as a standalone SVG document. Labels are escaped (never markup). */
+/** Characters XML 1.0 forbids (C0 controls but tab/newline/return, lone surrogates, U+FFFE/U+FFFF): dropped. */
+const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** The map as a standalone SVG document. Labels are escaped (never markup) and XML-illegal characters dropped. */
 export function buildSvg(width: number, height: number, bg: string, fg: string, nodes: SvgNode[], edges: SvgEdge[]): string {
-  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+  const esc = (s: string) =>
+    s.replace(XML_ILLEGAL, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
   const n = (v: number) => (Math.round(v * 10) / 10).toString();
   const at = new Map(nodes.map((x) => [x.id, x]));
   const parts = [
