@@ -250,7 +250,7 @@ test("a file that is not a case shows a readable {code, message} error", async (
   try {
     const banner = await b.$("#error-banner");
     await banner.waitForExist({ timeout: 15000 });
-    assert.equal(await banner.getAttribute("data-code"), "notACase");
+    assert.equal(await banner.getAttribute("data-code"), "not_a_case");
     assert.match(await banner.getText(), /not-a-case\.caseboard/);
     assert.ok(await (await b.$("#no-case")).isExisting());
   } finally {

@@ -1,7 +1,7 @@
 //! The use cases of Caseboard: every operation of the `caseboard` CLI and of the window is one
 //! function here, taking typed requests and returning typed responses. The response types are
 //! the wire types: the CLI prints them as its `--json` contract, the window receives them over
-//! IPC (TypeScript bindings generated from them with the `ts` feature, see [`bindings`]).
+//! IPC (TypeScript bindings generated from them with the `ts` feature, `bindings()`).
 //! Errors are one [`ApiError`] with a stable [`ErrorCode`].
 //!
 //! Library code: no printing, no global configuration; paths, the clock (`now`) and the actor

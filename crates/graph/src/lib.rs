@@ -6,7 +6,7 @@
 //! * [`CaseGraph`]: our graph type over a private petgraph `StableGraph`, filled lazily from
 //!   the store (an expansion, a path search) and rendered to text for snapshot tests.
 //! * [`path`]: shortest path over stored relations (BFS, bounded depth, typed edge filter).
-//! * [`correlate`]: incident correlation (Defender-style kill chain per resource, Sentinel-style
+//! * [`correlate()`]: incident correlation (Defender-style kill chain per resource, Sentinel-style
 //!   shared strong entity), deterministic, with a reason per derived incident.
 //! * [`investigation`]: saved maps with an undo/redo history that survives reopening the case.
 #![forbid(unsafe_code)]

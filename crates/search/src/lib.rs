@@ -2,8 +2,10 @@
 //!
 //! The index lives in the store's schema (migration 3): one contentless FTS5 table
 //! `search_fts(summary, body)` whose rowid is `id * 4 + (0 event | 1 alert | 2 entity)`,
-//! filled by SQL triggers on insert, so importers need no change. `body` holds the
-//! original fields as `name value` pairs, which makes `Field:value` an FTS phrase.
+//! with `entity_fts` and `search_docs` (time and source per hit). Alerts are indexed by SQL
+//! triggers; events and entities by the import transaction (cb-store's `TxSink`, their only
+//! writer). `body` holds the original fields as `name value` pairs, which makes `Field:value`
+//! an FTS phrase.
 //!
 //! A query ([`query`] module) compiles to one SQL statement of set operations over doc ids:
 //! FTS-only subtrees become ONE FTS5 MATCH expression (FTS5 does the AND/OR/NOT), other

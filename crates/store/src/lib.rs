@@ -1,11 +1,11 @@
 //! The case store. A case is one SQLite file (WAL); everything reads and writes it through
-//! [`CaseStore`], implemented here by [`SqliteStore`], so another backend stays possible.
+//! [`SqliteStore`].
 //!
 //! Invariants:
-//! * one evidence file = one transaction ([`CaseStore::import_source`]); an error or a cancel
+//! * one evidence file = one transaction ([`SqliteStore::import_source`]); an error or a cancel
 //!   rolls the whole file back;
 //! * every write that changes analyst-visible state appends to the `audit` table through
-//!   [`SqliteStore::audit`] (append-only: triggers refuse UPDATE and DELETE; hash-chained);
+//!   [`SqliteStore::write`] (append-only: triggers refuse UPDATE and DELETE; hash-chained);
 //! * user text never reaches SQL except as a bound parameter.
 #![forbid(unsafe_code)]
 
