@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod identity;
+pub mod identity_win;
 pub mod model;
 pub mod sink;
 pub mod time;

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod import;
+mod merge;
 pub mod migrations;
 mod queries;
 pub mod triage;
