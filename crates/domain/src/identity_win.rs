@@ -250,6 +250,19 @@ pub(crate) fn account_keys(
     if let Some(s) = sid.filter(|s| s != "s-1-0-0") {
         out.push(key("account", &[("sid", s)]));
     }
+    // a well-known principal is its SID alone: the name it goes by (SYSTEM and NETWORK
+    // SERVICE both act as `HOST$`) would make two principals one
+    let well_known = out.last().is_some_and(|k| {
+        k.starts_with("account|sid=s-1-5-") && !k.starts_with("account|sid=s-1-5-21-")
+    });
+    if well_known {
+        let h = host_key.unwrap_or("");
+        for k in &mut out {
+            k.push_str("|host=");
+            k.push_str(h);
+        }
+        return (out, None);
+    }
     if let (Some(n), Some(u)) = (&name, lc("UPNSuffix")) {
         out.push(key("account", &[("name", n.clone()), ("upnsuffix", u)]));
     }

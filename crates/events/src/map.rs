@@ -302,7 +302,9 @@ fn aad_account(
 fn ip(addr: Option<String>) -> Option<EntityRecord> {
     let a = addr?;
     let a = a.trim().trim_start_matches("::ffff:");
-    is_ip(a).then(|| EntityRecord::new("ip").with("Address", a))
+    // one spelling per address (`fe80:0:0:0:…` and `fe80::…` are one)
+    let a = a.parse::<std::net::IpAddr>().ok()?.to_string();
+    Some(EntityRecord::new("ip").with("Address", a))
 }
 
 pub(crate) fn file(path: Option<String>) -> Option<EntityRecord> {

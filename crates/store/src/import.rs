@@ -108,6 +108,7 @@ impl SqliteStore {
             rec_rels: vec![],
             rec_rels_record: None,
             derive_ips: Default::default(),
+            parented: Default::default(),
         };
         match parse(&mut sink) {
             Ok(()) => {}
@@ -118,6 +119,8 @@ impl SqliteStore {
         sink.flush_rel_counts()?;
         sink.link_aliases()?;
         sink.counts.relations += crate::merge::link_session_hosts(&tx, &sink.derive_ips)?;
+        let folded = crate::merge::fold_parent_placeholders(&tx, &sink.parented)?;
+        sink.counts.entities = sink.counts.entities.saturating_sub(folded);
         let TxSink {
             counts,
             merged,
@@ -170,6 +173,8 @@ struct TxSink<'t, 'p> {
     rec_rels_record: Option<RecordNo>,
     /// IP addresses this file linked to a session (`from_ip`) or a host (`has_ip`).
     derive_ips: std::collections::BTreeSet<String>,
+    /// Processes this file gave a parent (`ParentProcess`), see `merge::fold_parent_placeholders`.
+    parented: std::collections::BTreeSet<String>,
 }
 
 /// A per-file relation stored by this file: its row, how many records stated it, and (for
@@ -223,7 +228,9 @@ impl TxSink<'_, '_> {
         props: &str,
         replace: bool,
     ) -> Result<(), SinkError> {
-        let body = format!("{kind} {props}");
+        let mut body = format!("{kind} ");
+        let parsed: Map<String, Value> = serde_json::from_str(props).unwrap_or_default();
+        crate::fts_body::push_fields(&mut body, &parsed);
         match self.pending_fts.get_mut(&id) {
             // not indexed yet: index the newest text once
             Some(p) => {
@@ -345,7 +352,13 @@ impl Sink for TxSink<'_, '_> {
                     .optional()
                 })
                 .map_err(st)?;
-            if existing.is_some() {
+            if let Some((_, props, ..)) = &existing {
+                if crate::merge::distinct_process(rec, props) {
+                    // another process that shares a second-granular key (same image and
+                    // command line started within a second): not this one
+                    existing = None;
+                    continue;
+                }
                 break;
             }
         }
@@ -383,7 +396,9 @@ impl Sink for TxSink<'_, '_> {
                     .and_then(|mut s| s.execute(params![props, id, label]))
                     .map_err(st)?;
                 self.index_entity(id, &kind, &label, &props, true)?;
-                if up.strength == cb_domain::Strength::Strong {
+                // (processes only: an account's merged name and domain may come from two
+                // records and would make a key neither record had)
+                if up.strength == cb_domain::Strength::Strong && kind == "process" {
                     let more: Vec<&String> =
                         std::iter::once(&up.key).chain(up.also.iter()).collect();
                     self.register_keys(id, &more)?;
@@ -578,7 +593,7 @@ impl Sink for TxSink<'_, '_> {
         body.push(' ');
         body.push_str(e.event_id.as_deref().unwrap_or(""));
         body.push(' ');
-        body.push_str(&fields);
+        crate::fts_body::push_fields(&mut body, &e.fields);
         self.tx
             .prepare_cached("INSERT INTO search_docs(d, time, source) VALUES (?1, ?2, ?3)")
             .and_then(|mut s| s.execute(params![id * 4, e.time, e.source]))
@@ -719,6 +734,9 @@ impl TxSink<'_, '_> {
         self.counts.relations += 1;
         if kind == crate::merge::SESSION_FROM_IP || kind == crate::merge::HOST_HAS_IP {
             self.derive_ips.insert(to.to_string());
+        }
+        if kind == "ParentProcess" && self.parented.len() < REL_CACHE_CAP {
+            self.parented.insert(from.to_string());
         }
         if let Some((key, times)) = key {
             if self.rel_seen.len() >= REL_CACHE_CAP {

@@ -9,6 +9,7 @@
 //! * user text never reaches SQL except as a bound parameter.
 #![forbid(unsafe_code)]
 
+pub mod fts_body;
 mod import;
 mod merge;
 pub mod migrations;

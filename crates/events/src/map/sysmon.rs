@@ -50,7 +50,10 @@ fn process(
     created: Option<String>,
     hostname: &str,
 ) -> Option<usize> {
-    let guid = v.s(role.guid);
+    // the all-zero guid names no process
+    let guid = v
+        .s(role.guid)
+        .filter(|g| g.chars().any(|c| c.is_ascii_hexdigit() && c != '0'));
     let pid = v.s(&[role.pid]).map(|p| pid_text(&p));
     let image = v.s(&[role.image]);
     if guid.is_none() && pid.is_none() {
@@ -320,18 +323,16 @@ fn network(m: &mut Mapped, v: &View, p: Option<usize>, h: Option<usize>, me: &st
         "connected_to",
         props(&[("port", port.clone()), ("protocol", proto.clone())]),
     );
-    let (local, local_ip, remote) = if inbound {
-        (di, dst.clone(), si)
-    } else {
-        (si, src.clone(), di)
-    };
-    if local_ip
-        .as_deref()
-        .is_some_and(super::winsec::is_own_address)
-    {
-        m.rel(h, local, "has_ip", Map::new());
+    // the host owns the source of a connection it initiated; for accepted ones Sysmon's
+    // source and destination vary (UDP services log themselves as the source), so the
+    // remote end is the one on the ephemeral (higher) port and nothing is learned
+    if !inbound && src.as_deref().is_some_and(super::winsec::is_own_address) {
+        m.rel(h, si, "has_ip", Map::new());
     }
     if inbound {
+        let sp = v.s(&["SourcePort"]).and_then(|p| p.parse::<u32>().ok());
+        let dp = port.as_deref().and_then(|p| p.parse::<u32>().ok());
+        let remote = if sp >= dp { si } else { di };
         m.rel(p, remote, "accepted_from", props(&[("port", port.clone())]));
     }
     format!(

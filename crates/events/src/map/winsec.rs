@@ -141,7 +141,12 @@ pub(super) fn map(m: &mut Mapped, v: &View, e: &str, h: Option<usize>, hostname:
             m.rel(s, subj, "logon_of", Map::new());
             m.rel(s, tgt, "explicit_credentials", Map::new());
             let server = v.s(&["TargetServerName"]);
-            let srv = m.ent(server.as_deref().and_then(host), false);
+            // a server named by this host's own name is this host
+            let srv = match server.as_deref() {
+                Some(n) if netbios(n) == netbios(hostname) => h,
+                Some(n) => m.ent(host(n), false),
+                None => None,
+            };
             m.rel(tgt, srv, "explicit_logon_to", Map::new());
             let p = named_process(m, v, time, hostname);
             m.rel(p, tgt, "used_credentials", Map::new());
@@ -399,13 +404,10 @@ fn wfp(
             v.s(&["SourcePort"]).unwrap_or_default()
         );
     }
-    let (local, local_ip, remote) = if inbound {
-        (di, dst.clone(), si)
-    } else {
-        (si, src.clone(), di)
-    };
-    if local_ip.as_deref().is_some_and(is_own_address) {
-        m.rel(h, local, "has_ip", Map::new());
+    // only an outbound connection says for sure which address is the host's own
+    let remote = if inbound { si } else { di };
+    if !inbound && src.as_deref().is_some_and(is_own_address) {
+        m.rel(h, si, "has_ip", Map::new());
     }
     let kind = if inbound {
         "accepted_from"
