@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 mod sysmon;
 mod winacct;
 mod winsec;
+mod winsum;
 
 /// Index meaning "the event itself" in a [`Rel`].
 pub(crate) const END_EVENT: usize = usize::MAX;
@@ -461,7 +462,7 @@ fn windows(v: View, table: Table) -> Mapped {
         .is_some_and(|p| p.contains("Sysmon"));
     let source = if sysmon {
         "Sysmon"
-    } else if table == Table::SecurityEvent || channel == "Security" {
+    } else if table == Table::SecurityEvent || channel.eq_ignore_ascii_case("security") {
         "SecurityEvent"
     } else {
         "WindowsEvent"
@@ -503,6 +504,9 @@ fn windows(v: View, table: Table) -> Mapped {
     } else {
         winsec::map(&mut m, &v, e, h, &hostname)
     };
+    if summary.is_empty() && !sysmon {
+        summary = winsum::summary(&v, e, &hostname).unwrap_or_default();
+    }
     // whatever else a Windows record names
     if !sysmon {
         m.ent(

@@ -255,6 +255,61 @@ fn sysmon_3_connections_and_4688_attribution() {
         seen += 1;
     }
     assert!(seen > 0, "no 4688 with a target user");
+    // summaries say what happened (built here from the raw fields)
+    let pid = |r: &Map<String, Value>, k: &str| s(r, k).unwrap_or_default();
+    let base = |r: &Map<String, Value>, k: &str| {
+        s(r, k)
+            .map(|p| p.rsplit('\\').next().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    let mut expected: Vec<String> = recs
+        .iter()
+        .filter(|r| sysmon(r) && eid(r) == "10")
+        .map(|r| {
+            format!(
+                "{} ({}) opened {} ({}) ({})",
+                base(r, "SourceImage"),
+                pid(r, "SourceProcessId"),
+                base(r, "TargetImage"),
+                pid(r, "TargetProcessId"),
+                pid(r, "GrantedAccess")
+            )
+        })
+        .chain(
+            recs.iter()
+                .filter(|r| !sysmon(r) && eid(r) == "4624")
+                .filter(|r| {
+                    s(r, "IpAddress").is_some_and(|a| {
+                        a.parse::<std::net::IpAddr>()
+                            .is_ok_and(|i| !i.is_loopback())
+                    })
+                })
+                .map(|r| {
+                    format!(
+                        "{}\\{} logged on to {} from {} (type {}, {})",
+                        pid(r, "TargetDomainName"),
+                        pid(r, "TargetUserName"),
+                        pid(r, "Hostname"),
+                        pid(r, "IpAddress"),
+                        pid(r, "LogonType"),
+                        pid(r, "AuthenticationPackageName")
+                    )
+                }),
+        )
+        .collect();
+    expected.sort();
+    assert!(expected.len() > 10);
+    let mut stmt = st
+        .conn()
+        .prepare("SELECT summary FROM events WHERE (source = 'Sysmon' AND event_id = '10') OR (event_id = '4624' AND summary LIKE '% from %')")
+        .unwrap();
+    let mut got: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    got.sort();
+    assert_eq!(got, expected);
 }
 
 /// Host entity by its host name.
