@@ -69,31 +69,8 @@ fn strong_keys(rec: &EntityRecord, host_key: Option<&str>) -> Vec<String> {
                 out.push(key(kind, &[("name", n.clone()), ("ntdomain", d)]));
             }
         }
-        "account" => {
-            let name = lc("Name").or_else(|| lc("AccountName"));
-            if let Some(a) = lc("AadUserId").or_else(|| lc("AADUserId")) {
-                out.push(key(kind, &[("aaduserid", a)]));
-            }
-            if let Some(s) = lc("Sid").filter(|s| !is_well_known_sid(s)) {
-                if s.starts_with("s-1-5-21-") {
-                    out.push(key(kind, &[("sid", s)]));
-                } else {
-                    out.push(key(
-                        kind,
-                        &[("sid", s), ("host", host_key.unwrap_or("").to_string())],
-                    ));
-                }
-            }
-            if let (Some(n), Some(u)) = (&name, lc("UPNSuffix")) {
-                out.push(key(kind, &[("name", n.clone()), ("upnsuffix", u)]));
-            }
-            if let (Some(n), Some(d)) = (&name, lc("NTDomain")) {
-                out.push(key(kind, &[("name", n.clone()), ("ntdomain", d)]));
-            }
-            if let Some(o) = lc("ObjectGuid") {
-                out.push(key(kind, &[("objectguid", o)]));
-            }
-        }
+        "account" => out = crate::identity_win::account_keys(rec, host_key).0,
+        "process" => out = crate::identity_win::process_keys(rec, host_key),
         _ => {}
     }
     out
@@ -166,40 +143,26 @@ fn identify_primary(rec: &EntityRecord, host_key: Option<&str>, record_scope: &s
                     .or_else(|| g("Sid"))
                     .unwrap_or_else(|| "account".into()),
             };
-            let alias = name.as_ref().map(|n| key(kind, &[("name", n.clone())]));
-            let aad = lc("AadUserId").or_else(|| lc("AADUserId"));
-            let sid = lc("Sid");
-            if let Some(a) = aad {
-                strong(&[("aaduserid", a)], label, alias)
-            } else if let Some(s) = sid.filter(|s| !is_well_known_sid(s)) {
-                if s.starts_with("s-1-5-21-") {
-                    strong(&[("sid", s)], label, alias)
-                } else {
-                    // POSIX uid:gid and short SIDs are only unique on their host
-                    strong(
-                        &[("sid", s), ("host", host_key.unwrap_or("").to_string())],
-                        label,
-                        alias,
-                    )
+            let alias = name
+                .as_ref()
+                .filter(|_| crate::identity_win::account_has_alias(rec, host_key))
+                .map(|n| key(kind, &[("name", n.clone())]));
+            let (strong_keys, weak_key) = crate::identity_win::account_keys(rec, host_key);
+            if let Some(k) = strong_keys.into_iter().next() {
+                Identity {
+                    key: k,
+                    strength: Strength::Strong,
+                    label,
+                    alias,
+                    also: vec![],
                 }
-            } else if let (Some(n), Some(u)) = (&name, &upn) {
-                strong(
-                    &[("name", n.clone()), ("upnsuffix", u.clone())],
+            } else if let Some(w) = weak_key {
+                Identity {
+                    key: format!("~{w}"),
+                    strength: Strength::Weak,
                     label,
                     alias,
-                )
-            } else if let (Some(n), Some(d)) = (&name, &nt) {
-                strong(
-                    &[("name", n.clone()), ("ntdomain", d.clone())],
-                    label,
-                    alias,
-                )
-            } else if let Some(o) = lc("ObjectGuid") {
-                strong(&[("objectguid", o)], label, alias)
-            } else if let Some(n) = name {
-                match host_key {
-                    Some(h) => weak(&[("name", n), ("host", h.to_string())], label, alias),
-                    None => weak(&[("name", n)], label, alias),
+                    also: vec![],
                 }
             } else {
                 unique(kind, record_scope, label)
@@ -209,33 +172,7 @@ fn identify_primary(rec: &EntityRecord, host_key: Option<&str>, record_scope: &s
             Some(a) => strong(&[("address", a.clone())], a, None),
             None => unique(kind, record_scope, "ip".into()),
         },
-        "process" => {
-            let pid = lc("ProcessId").map(|p| normalize_pid(&p));
-            let created = g("CreationTimeUtc").and_then(|t| crate::time::normalize(&t));
-            let cmd = g("CommandLine");
-            let label = match (&cmd, &pid) {
-                (Some(c), _) => truncate(c, 80),
-                (None, Some(p)) => format!("pid {p}"),
-                _ => "process".into(),
-            };
-            let host = host_key.unwrap_or("").to_string();
-            match (pid, created) {
-                (Some(p), Some(c)) if host_key.is_some() => {
-                    strong(&[("host", host), ("pid", p), ("created", c)], label, None)
-                }
-                (Some(p), c) => weak(
-                    &[
-                        ("host", host),
-                        ("pid", p),
-                        ("created", c.unwrap_or_default()),
-                        ("cmd", cmd.unwrap_or_default()),
-                    ],
-                    label,
-                    None,
-                ),
-                _ => unique(kind, record_scope, label),
-            }
-        }
+        "process" => crate::identity_win::process_identity(rec, host_key, record_scope),
         "file" => {
             let name = g("Name").or_else(|| g("FileName"));
             let dir = g("Directory").or_else(|| g("FilePath").and_then(|p| dir_of(&p)));
@@ -293,6 +230,10 @@ fn identify_primary(rec: &EntityRecord, host_key: Option<&str>, record_scope: &s
             ),
             None => unique(kind, record_scope, "cloud app".into()),
         },
+        "host-logon-session" if rec.get("LogonId").is_some() => {
+            crate::identity_win::session_identity(rec, host_key)
+                .unwrap_or_else(|| unique(kind, record_scope, "logon session".into()))
+        }
         "host-logon-session" => match (
             lc("SessionId"),
             g("StartTimeUtc").and_then(|t| crate::time::normalize(&t)),
@@ -349,7 +290,7 @@ fn identify_primary(rec: &EntityRecord, host_key: Option<&str>, record_scope: &s
     }
 }
 
-fn key(kind: &str, parts: &[(&str, String)]) -> String {
+pub(crate) fn key(kind: &str, parts: &[(&str, String)]) -> String {
     let mut k = kind.to_string();
     for (f, v) in parts {
         k.push('|');
@@ -396,7 +337,7 @@ fn normalize_dir(d: &str) -> String {
 }
 
 /// `0x1558` and `5464` are the same process id.
-fn normalize_pid(p: &str) -> String {
+pub(crate) fn normalize_pid(p: &str) -> String {
     let p = p.trim();
     let parsed = match p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
         Some(h) => u64::from_str_radix(h, 16).ok(),
@@ -405,17 +346,6 @@ fn normalize_pid(p: &str) -> String {
     parsed
         .map(|n| n.to_string())
         .unwrap_or_else(|| p.to_string())
-}
-
-/// SIDs such as SYSTEM or LOCAL SERVICE name the same principal on every machine and must not
-/// merge accounts across hosts.
-fn is_well_known_sid(s: &str) -> bool {
-    matches!(
-        s,
-        "s-1-5-18" | "s-1-5-19" | "s-1-5-20" | "s-1-0-0" | "s-1-5-7"
-    ) || s.starts_with("s-1-5-32-")
-        || s.starts_with("s-1-5-90-")
-        || s.starts_with("s-1-5-96-")
 }
 
 pub fn truncate(s: &str, n: usize) -> String {
@@ -519,7 +449,31 @@ mod tests {
                 .with("NTDomain", "NT AUTHORITY"),
             None,
         );
-        assert_eq!(sys.key, "account|name=system|ntdomain=nt authority");
+        assert_eq!(sys.key, "account|sid=s-1-5-18|host=");
+        // … it is one account per host, the same whether named by SID or by name
+        let on = |h: &str, rec: EntityRecord| identify(&rec, Some(h), "s").key;
+        let by_name = EntityRecord::new("account")
+            .with("Name", "SYSTEM")
+            .with("NTDomain", "NT AUTHORITY");
+        let by_sid = EntityRecord::new("account")
+            .with("Name", "WS5$")
+            .with("Sid", "S-1-5-18");
+        assert_eq!(on("host|a", by_name.clone()), on("host|a", by_sid));
+        assert_ne!(on("host|a", by_name.clone()), on("host|b", by_name));
+        assert!(sys.alias.is_none());
+        // a domain account is one account across hosts
+        let dom = EntityRecord::new("account")
+            .with("Name", "pgustavo")
+            .with("Sid", "S-1-5-21-1-2-3-1104");
+        assert_eq!(on("host|a", dom.clone()), on("host|b", dom));
+        // the machine's own local accounts are scoped to it
+        let local = EntityRecord::new("account")
+            .with("Name", "Administrator")
+            .with("NTDomain", "WS5");
+        assert_ne!(
+            on("host|name=ws5|dnsdomain=corp", local.clone()),
+            on("host|name=ws6|dnsdomain=corp", local)
+        );
     }
 
     #[test]
@@ -532,7 +486,7 @@ mod tests {
         );
         assert_eq!(
             p.key,
-            "process|host=host|x|pid=20053|created=2019-02-16T03:23:54.290Z"
+            "process|host=host|x|pid=20053|sec=2019-02-16T03:23:54"
         );
         let parent = id(
             EntityRecord::new("process").with("ProcessId", "0x4e4f"),

@@ -7,6 +7,7 @@
 
 pub mod head;
 pub mod identity;
+pub mod identity_win;
 pub mod model;
 pub mod sink;
 pub mod time;

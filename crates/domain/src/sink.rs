@@ -65,6 +65,32 @@ pub trait Sink {
     ) -> Result<(), SinkError> {
         self.relation(from, to, kind, props, record)
     }
+    /// [`Sink::relation_per_file`] stated at `time` (the record's normalised time): the stored
+    /// relation keeps the first and last time it was stated (`first`, `last` in its props).
+    fn relation_timed(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: &str,
+        props: &Map<String, Value>,
+        record: RecordNo,
+        time: Option<&str>,
+    ) -> Result<(), SinkError> {
+        let _ = time;
+        self.relation_per_file(from, to, kind, props, record)
+    }
+    /// The entity registered under the greatest identity key between `prefix` and
+    /// `prefix + upto` (text order), with its key: "the latest creation of this process id on
+    /// this host before that time" (`cb_domain::identity_win::creation_prefix`). Sinks that
+    /// keep no keys answer `None`.
+    fn key_before(
+        &mut self,
+        prefix: &str,
+        upto: &str,
+    ) -> Result<Option<(NodeId, String)>, SinkError> {
+        let _ = (prefix, upto);
+        Ok(None)
+    }
     /// Record a skipped record and why.
     fn skip(&mut self, record: RecordNo, reason: String);
     /// Progress: records read so far and bytes consumed. May return `Cancelled`.

@@ -9,6 +9,23 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::rc::Rc;
 
+/// Relation kinds whose stored row keeps the first and last time a record stated them.
+const TIMED: &[&str] = &[
+    "connected_to",
+    "accepted_from",
+    "dns_query",
+    "resolved_to",
+    "opened_process",
+    "created_thread",
+    "from_ip",
+    "failed_logon",
+    "explicit_credentials",
+    "explicit_logon_to",
+    "accessed_share",
+    "rdp_logon",
+    "rdp_to",
+];
+
 /// Cap of the per-import entity cache (entries); cleared when full, so memory stays bounded.
 const CACHE_CAP: usize = 200_000;
 
@@ -136,6 +153,14 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             let hk = if e.on_host { host_key.as_deref() } else { None };
+            if let (Some((pid, time)), Some(h)) = (&e.lookup, hk) {
+                // a process named by pid only: the latest creation of that pid on the host
+                let prefix = cb_domain::identity_win::creation_prefix(h, pid);
+                if let Some((id, _)) = self.sink.key_before(&prefix, time)? {
+                    ids[i] = Some(id);
+                    continue;
+                }
+            }
             ids[i] = Some(self.entity(&e.rec, hk, record)?.0);
         }
         let ev = self.sink.event(&m.event, record)?;
@@ -160,8 +185,12 @@ impl<'a> Ctx<'a> {
                     if matches!((a, b), (NodeId::Entity(_), NodeId::Entity(_))) {
                         // the same logon, parent process, image file… restated by many
                         // records: one row per file with a record count
+                        let time = TIMED
+                            .contains(&r.kind)
+                            .then_some(m.event.time.as_deref())
+                            .flatten();
                         self.sink
-                            .relation_per_file(a, b, r.kind, &r.props, record)?;
+                            .relation_timed(a, b, r.kind, &r.props, record, time)?;
                     } else {
                         self.sink.relation(a, b, r.kind, &r.props, record)?;
                     }

@@ -6,6 +6,11 @@ use crate::Table;
 use cb_domain::{EntityRecord, EventRecord};
 use serde_json::{Map, Value};
 
+mod sysmon;
+mod winacct;
+mod winsec;
+mod winsum;
+
 /// Index meaning "the event itself" in a [`Rel`].
 pub(crate) const END_EVENT: usize = usize::MAX;
 
@@ -13,6 +18,9 @@ pub(crate) struct Ent {
     pub rec: EntityRecord,
     /// Identity is scoped to the record's host (processes, SID-less local accounts).
     pub on_host: bool,
+    /// (pid, time): a process named by pid only; the emitter first asks the sink for the
+    /// latest creation of that pid on the host up to that time.
+    pub lookup: Option<(String, String)>,
 }
 
 pub(crate) struct Rel {
@@ -50,7 +58,11 @@ impl Mapped {
         if let Some(i) = self.ents.iter().position(|x| x.rec == e) {
             return Some(i);
         }
-        self.ents.push(Ent { rec: e, on_host });
+        self.ents.push(Ent {
+            rec: e,
+            on_host,
+            lookup: None,
+        });
         Some(self.ents.len() - 1)
     }
     fn set_host(&mut self, name: Option<String>) -> Option<usize> {
@@ -291,7 +303,9 @@ fn aad_account(
 fn ip(addr: Option<String>) -> Option<EntityRecord> {
     let a = addr?;
     let a = a.trim().trim_start_matches("::ffff:");
-    is_ip(a).then(|| EntityRecord::new("ip").with("Address", a))
+    // one spelling per address (`fe80:0:0:0:…` and `fe80::…` are one)
+    let a = a.parse::<std::net::IpAddr>().ok()?.to_string();
+    Some(EntityRecord::new("ip").with("Address", a))
 }
 
 pub(crate) fn file(path: Option<String>) -> Option<EntityRecord> {
@@ -448,7 +462,7 @@ fn windows(v: View, table: Table) -> Mapped {
         .is_some_and(|p| p.contains("Sysmon"));
     let source = if sysmon {
         "Sysmon"
-    } else if table == Table::SecurityEvent || channel == "Security" {
+    } else if table == Table::SecurityEvent || channel.eq_ignore_ascii_case("security") {
         "SecurityEvent"
     } else {
         "WindowsEvent"
@@ -485,235 +499,16 @@ fn windows(v: View, table: Table) -> Mapped {
     let h = m.set_la_host(computer.clone(), &v);
     let hostname = computer.clone().unwrap_or_default();
     let e = eid.as_deref().unwrap_or("");
-    let mut summary = String::new();
-    match (sysmon, e) {
-        (false, "4624") | (false, "4625") | (false, "4634") | (false, "4647") | (false, "4648") => {
-            let acct = m.ent(
-                account(
-                    v.s(&["TargetUserName"]),
-                    v.s(&["TargetDomainName"]),
-                    v.s(&["TargetUserSid"]),
-                ),
-                true,
-            );
-            let src = v
-                .s(&["IpAddress", "SourceNetworkAddress"])
-                .filter(|a| is_ip(a));
-            let ipn = m.ent(ip(src.clone()), false);
-            let lt = v.s(&["LogonType"]);
-            if e == "4624" {
-                m.rel(
-                    acct,
-                    h,
-                    "logged_on",
-                    props(&[("logon_type", lt.clone()), ("source_ip", src.clone())]),
-                );
-            }
-            let _ = ipn;
-            let verb = match e {
-                "4624" => "logon",
-                "4625" => "failed logon",
-                "4648" => "explicit-credential logon",
-                _ => "logoff",
-            };
-            summary = format!(
-                "{e} {verb}{}: {} on {hostname}{}",
-                lt.map(|t| format!(" type {t}")).unwrap_or_default(),
-                account_label(&v, "Target"),
-                src.map(|s| format!(" from {s}")).unwrap_or_default()
-            );
-        }
-        (false, "4688") => {
-            let created = m.event.time.clone();
-            let cmd = v.s(&["CommandLine", "ProcessCommandLine"]);
-            let image = v.s(&["NewProcessName"]);
-            let p = m.ent(
-                process(
-                    v.s(&["NewProcessId"]),
-                    cmd.clone().or(image.clone()),
-                    created,
-                ),
-                true,
-            );
-            let parent = m.ent(
-                process(v.s(&["ProcessId"]), v.s(&["ParentProcessName"]), None),
-                true,
-            );
-            let f = m.ent(file(image.clone()), false);
-            let acct = m.ent(
-                account(
-                    v.s(&["SubjectUserName"]),
-                    v.s(&["SubjectDomainName"]),
-                    v.s(&["SubjectUserSid"]),
-                ),
-                true,
-            );
-            m.rel(p, parent, "ParentProcess", Map::new());
-            m.rel(p, f, "ImageFile", Map::new());
-            m.rel(p, acct, "Account", Map::new());
-            m.rel(p, h, "Host", Map::new());
-            summary = format!(
-                "4688 process created on {hostname} by {}: {}",
-                account_label(&v, "Subject"),
-                cmd.or(image).unwrap_or_default()
-            );
-        }
-        (false, "5156") | (false, "5157") | (false, "5158") => {
-            let src = m.ent(ip(v.s(&["SourceAddress"])), false);
-            let dst = m.ent(ip(v.s(&["DestAddress"])), false);
-            let app = v.s(&["Application"]);
-            m.ent(file(app.clone()), false);
-            let from = src.or(h);
-            m.rel(
-                from,
-                dst,
-                "connected_to",
-                props(&[
-                    ("port", v.s(&["DestPort"])),
-                    ("protocol", v.s(&["Protocol"])),
-                ]),
-            );
-            summary = format!(
-                "{e} connection {}:{} -> {}:{} {}",
-                v.s(&["SourceAddress"]).unwrap_or_default(),
-                v.s(&["SourcePort"]).unwrap_or_default(),
-                v.s(&["DestAddress"]).unwrap_or_default(),
-                v.s(&["DestPort"]).unwrap_or_default(),
-                app.unwrap_or_default()
-            );
-        }
-        (true, "1") => {
-            let cmd = v.s(&["CommandLine"]);
-            let image = v.s(&["Image"]);
-            let p = m.ent(
-                process(
-                    v.s(&["ProcessId"]),
-                    cmd.clone().or(image.clone()),
-                    v.s(&["UtcTime"]),
-                ),
-                true,
-            );
-            let parent = m.ent(
-                process(
-                    v.s(&["ParentProcessId"]),
-                    v.s(&["ParentCommandLine", "ParentImage"]),
-                    None,
-                ),
-                true,
-            );
-            let f = m.ent(file(image.clone()), false);
-            let acct = m.ent(account(v.s(&["User"]), None, None), true);
-            sysmon_hashes(&mut m, v.s(&["Hashes"]), f);
-            m.rel(p, parent, "ParentProcess", Map::new());
-            m.rel(p, f, "ImageFile", Map::new());
-            m.rel(p, acct, "Account", Map::new());
-            m.rel(p, h, "Host", Map::new());
-            summary = format!(
-                "Sysmon 1 process created on {hostname} by {}: {}",
-                v.s(&["User"]).unwrap_or_default(),
-                cmd.or(image).unwrap_or_default()
-            );
-        }
-        (true, "3") => {
-            let image = v.s(&["Image"]);
-            let p = m.ent(process(v.s(&["ProcessId"]), image.clone(), None), true);
-            let src = m.ent(ip(v.s(&["SourceIp"])), false);
-            let dst = m.ent(ip(v.s(&["DestinationIp"])), false);
-            m.ent(dns(v.s(&["DestinationHostname"])), false);
-            m.rel(
-                src.or(h),
-                dst,
-                "connected_to",
-                props(&[
-                    ("port", v.s(&["DestinationPort"])),
-                    ("protocol", v.s(&["Protocol"])),
-                ]),
-            );
-            m.rel(p, h, "Host", Map::new());
-            summary = format!(
-                "Sysmon 3 network connection {}:{} -> {}:{} {} {}",
-                v.s(&["SourceIp"]).unwrap_or_default(),
-                v.s(&["SourcePort"]).unwrap_or_default(),
-                v.s(&["DestinationIp"]).unwrap_or_default(),
-                v.s(&["DestinationPort"]).unwrap_or_default(),
-                v.s(&["Protocol"]).unwrap_or_default(),
-                image.unwrap_or_default()
-            );
-        }
-        (true, "11") | (true, "23") | (true, "26") => {
-            let image = v.s(&["Image"]);
-            let p = m.ent(process(v.s(&["ProcessId"]), image.clone(), None), true);
-            let target = v.s(&["TargetFilename"]);
-            let f = m.ent(file(target.clone()), false);
-            if e == "11" {
-                m.rel(p.or(h), f, "created_file", Map::new());
-            }
-            summary = format!(
-                "Sysmon {e} file {}: {} by {}",
-                if e == "11" { "created" } else { "deleted" },
-                target.unwrap_or_default(),
-                image.unwrap_or_default()
-            );
-        }
-        (true, "12") | (true, "13") | (true, "14") => {
-            let image = v.s(&["Image"]);
-            let p = m.ent(process(v.s(&["ProcessId"]), image.clone(), None), true);
-            let target = v.s(&["TargetObject"]);
-            let k = m.ent(registry(target.clone()), false);
-            m.rel(
-                p.or(h),
-                k,
-                "set_registry",
-                props(&[
-                    ("event_type", v.s(&["EventType"])),
-                    ("details", v.s(&["Details"])),
-                ]),
-            );
-            summary = format!(
-                "Sysmon {e} registry {}: {} by {}",
-                v.s(&["EventType"]).unwrap_or_default(),
-                target.unwrap_or_default(),
-                image.unwrap_or_default()
-            );
-        }
-        (true, "22") => {
-            let image = v.s(&["Image"]);
-            let p = m.ent(process(v.s(&["ProcessId"]), image.clone(), None), true);
-            let q = v.s(&["QueryName"]);
-            let d = m.ent(dns(q.clone()), false);
-            m.rel(
-                p.or(h),
-                d,
-                "dns_query",
-                props(&[
-                    ("results", v.s(&["QueryResults"])),
-                    ("status", v.s(&["QueryStatus"])),
-                ]),
-            );
-            summary = format!(
-                "Sysmon 22 DNS query {} by {}",
-                q.unwrap_or_default(),
-                image.unwrap_or_default()
-            );
-        }
-        _ => {}
+    let mut summary = if sysmon {
+        sysmon::map(&mut m, &v, e, h, &hostname)
+    } else {
+        winsec::map(&mut m, &v, e, h, &hostname)
+    };
+    if summary.is_empty() && !sysmon {
+        summary = winsum::summary(&v, e, &hostname).unwrap_or_default();
     }
     // whatever else a Windows record names
-    if sysmon {
-        if let Some(img) = v.s(&["Image", "SourceImage"]) {
-            let p = m.ent(
-                process(
-                    v.s(&["ProcessId", "SourceProcessId"]),
-                    Some(img.clone()),
-                    None,
-                ),
-                true,
-            );
-            let f = m.ent(file(Some(img)), false);
-            m.rel(p, f, "ImageFile", Map::new());
-        }
-        m.ent(account(v.s(&["User"]), None, None), true);
-    } else {
+    if !sysmon {
         m.ent(
             account(
                 v.s(&["SubjectUserName"]),
@@ -722,16 +517,14 @@ fn windows(v: View, table: Table) -> Mapped {
             ),
             true,
         );
-        if e != "4688" {
-            m.ent(
-                account(
-                    v.s(&["TargetUserName"]),
-                    v.s(&["TargetDomainName"]),
-                    v.s(&["TargetUserSid"]),
-                ),
-                true,
-            );
-        }
+        m.ent(
+            account(
+                v.s(&["TargetUserName"]),
+                v.s(&["TargetDomainName"]),
+                v.s(&["TargetUserSid"]),
+            ),
+            true,
+        );
         m.ent(ip(v.s(&["IpAddress"])), false);
     }
     if summary.is_empty() {
@@ -753,14 +546,6 @@ fn windows(v: View, table: Table) -> Mapped {
     }
     m.event.summary = summary;
     m
-}
-
-fn account_label(v: &View, prefix: &str) -> String {
-    let n = v.s(&[&format!("{prefix}UserName")]).unwrap_or_default();
-    match v.s(&[&format!("{prefix}DomainName")]) {
-        Some(d) => format!("{d}\\{n}"),
-        None => n,
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

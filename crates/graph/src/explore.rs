@@ -145,6 +145,33 @@ fn peers() -> String {
     )
 }
 
+/// Entities linked to the node by `kinds`, only in one direction: `out` follows
+/// `node -[kind]-> n`, otherwise `n -[kind]-> node`.
+fn one_way(kinds: &[&str], out: bool) -> String {
+    let k = quoted(kinds);
+    if out {
+        format!("SELECT {ENT_DST} AS n, r.kind AS via, 1 AS fwd, 0 AS pri FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'entity:%' AND r.kind IN ({k})")
+    } else {
+        format!("SELECT {ENT_SRC} AS n, r.kind AS via, 0 AS fwd, 0 AS pri FROM relations r WHERE r.dst = ?1 AND r.src LIKE 'entity:%' AND r.kind IN ({k})")
+    }
+}
+
+/// Two steps: `kinds1` one way from the node (as [`one_way`]), then `kinds2` one way from
+/// there (a host's logon sessions, then the hosts they came from).
+fn two_steps(kinds1: &[&str], out1: bool, kinds2: &[&str], out2: bool) -> String {
+    let (k1, k2) = (quoted(kinds1), quoted(kinds2));
+    let first = if out1 {
+        format!("SELECT r.dst AS m FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'entity:%' AND r.kind IN ({k1})")
+    } else {
+        format!("SELECT r.src AS m FROM relations r WHERE r.dst = ?1 AND r.src LIKE 'entity:%' AND r.kind IN ({k1})")
+    };
+    if out2 {
+        format!("SELECT CAST(substr(r2.dst, 8) AS INTEGER) AS n, r2.kind AS via, 1 AS fwd, 1 AS pri FROM ({first}) f JOIN relations r2 ON r2.src = f.m WHERE r2.kind IN ({k2}) AND r2.dst LIKE 'entity:%' AND r2.dst <> ?1")
+    } else {
+        format!("SELECT CAST(substr(r2.src, 8) AS INTEGER) AS n, r2.kind AS via, 0 AS fwd, 1 AS pri FROM ({first}) f JOIN relations r2 ON r2.dst = f.m WHERE r2.kind IN ({k2}) AND r2.src LIKE 'entity:%' AND r2.src <> ?1")
+    }
+}
+
 fn entity_alerts() -> String {
     "SELECT CAST(substr(r.src, 7) AS INTEGER) AS n, 'involves' AS via, 0 AS fwd, 0 AS pri FROM relations r
      WHERE r.dst = ?1 AND r.kind = 'involves' AND r.src LIKE 'alert:%'"
@@ -238,19 +265,25 @@ fn specs(node: NodeId, entity_kind: Option<&str>) -> Vec<Spec> {
             let dpw = || union(&[direct(None), via_process(), seen_with()]);
             match entity_kind.unwrap_or("") {
                 "host" => v.extend([
-                    spec("accounts", "Accounts seen on it", Entity(&["account"]), dpw()),
+                    spec("sessions", "Logon sessions on it", Entity(&["host-logon-session"]), one_way(&["on_host"], false)),
+                    spec("logons_from", "Hosts that logged on to it", Entity(&["host"]), two_steps(&["on_host"], false, &["from_host"], true)),
+                    spec("logons_to", "Hosts it logged on to", Entity(&["host"]), two_steps(&["from_host"], false, &["on_host"], true)),
+                    spec("accounts", "Accounts seen on it", Entity(&["account"]), union(&[dpw(), two_steps(&["on_host"], false, &["logon_of"], true)])),
                     spec("processes", "Processes on it", Entity(&["process"]), direct(None)),
                     spec("ips", "IP addresses it used", Entity(&["ip"]), dw(None)),
                     spec("peers", "Network peers", Entity(ANY), peers()),
                     spec("files", "Files seen on it", Entity(&["file"]), union(&[direct(None), via_process()])),
                 ]),
                 "account" => v.extend([
-                    spec("hosts", "Hosts", Entity(&["host"]), dpw()),
+                    spec("hosts", "Hosts", Entity(&["host"]), union(&[dpw(), two_steps(&["logon_of"], false, &["on_host"], true)])),
+                    spec("sessions", "Logon sessions", Entity(&["host-logon-session"]), one_way(&["logon_of"], false)),
                     spec("source_ips", "Source IP addresses", Entity(&["ip"]), dw(None)),
                     spec("processes", "Processes run", Entity(&["process"]), direct(None)),
                 ]),
                 "ip" => v.extend([
                     spec("hosts", "Hosts using it", Entity(&["host"]), dw(None)),
+                    spec("sessions", "Logon sessions from it", Entity(&["host-logon-session"]), one_way(&["from_ip"], false)),
+                    spec("processes", "Processes connecting to it", Entity(&["process"]), one_way(&["connected_to", "accepted_from"], false)),
                     spec("accounts", "Accounts signing in from it", Entity(&["account"]), dw(None)),
                     spec("peers", "Network peers", Entity(ANY), peers()),
                 ]),
@@ -260,8 +293,24 @@ fn specs(node: NodeId, entity_kind: Option<&str>) -> Vec<Spec> {
                     spec("image_file", "Image file", Entity(&["file"]), direct(Some(&["ImageFile"]))),
                     spec("account", "Account", Entity(&["account"]), direct(None)),
                     spec("host", "Host", Entity(&["host"]), direct(None)),
-                    spec("connections", "Network connections", Entity(&["ip"]), direct(None)),
+                    spec("connections", "Network connections", Entity(&["ip"]), one_way(&["connected_to"], true)),
+                    spec("inbound", "Inbound connections from", Entity(&["ip"]), one_way(&["accepted_from"], true)),
+                    spec("session", "Logon session", Entity(&["host-logon-session"]), one_way(&["in_session"], true)),
+                    spec("opened", "Processes it opened or injected into", Entity(&["process"]), one_way(&["opened_process", "created_thread"], true)),
+                    spec("opened_by", "Processes that opened it", Entity(&["process"]), one_way(&["opened_process", "created_thread"], false)),
+                    spec("dns", "DNS names it looked up", Entity(&["dns"]), one_way(&["dns_query"], true)),
                     spec("files", "Files", Entity(&["file"]), direct(None)),
+                ]),
+                "host-logon-session" => v.extend([
+                    spec("host", "Host", Entity(&["host"]), one_way(&["on_host"], true)),
+                    spec("account", "Account", Entity(&["account"]), one_way(&["logon_of"], true)),
+                    spec("source_ip", "Source IP address", Entity(&["ip"]), one_way(&["from_ip"], true)),
+                    spec("source_host", "Source host", Entity(&["host"]), one_way(&["from_host"], true)),
+                    spec("processes", "Processes in it", Entity(&["process"]), one_way(&["in_session"], false)),
+                ]),
+                "dns" => v.extend([
+                    spec("answers", "Resolved to", Entity(&["ip"]), one_way(&["resolved_to"], true)),
+                    spec("processes", "Processes that looked it up", Entity(&["process"]), one_way(&["dns_query"], false)),
                 ]),
                 "file" => v.extend([
                     spec("hashes", "Hashes", Entity(&["filehash"]), direct(None)),

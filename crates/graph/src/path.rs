@@ -42,6 +42,15 @@ fn neighbours(
         let other = if s == n { d } else { s };
         out.push((other, EdgeView::new(s, d, &k)));
     }
+    // among paths of one length the first found wins: prefer entity-to-entity relations
+    // (a host → logon session → host step) over events that mention both ends, and both
+    // over "possibly the same as"
+    out.sort_by_key(|(m, e)| match (m, e.kind.as_str()) {
+        (_, "possibly_same_as") => 2,
+        (NodeId::Event(_), _) => 1,
+        _ if matches!(n, NodeId::Event(_)) => 1,
+        _ => 0,
+    });
     if keep("contains") {
         match n {
             NodeId::Incident(i) => {

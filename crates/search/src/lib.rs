@@ -232,6 +232,16 @@ fn norm_time(t: &str) -> Option<String> {
     cb_domain::time::normalize(t)
 }
 
+/// `x` as a number when it is one, whatever its JSON type (logs store `"LogonType": "3"`
+/// as often as `3`); NULL otherwise, so a number compared with a non-number matches nothing.
+fn numeric(x: &str) -> String {
+    format!(
+        "(SELECT CASE WHEN typeof(v) IN ('integer', 'real') THEN v
+                      WHEN typeof(v) = 'text' AND trim(v) <> '' AND trim(v) NOT GLOB '*[^0-9.eE+-]*'
+                           AND trim(v) GLOB '*[0-9]*' THEN CAST(trim(v) AS REAL) END FROM (SELECT {x} AS v))"
+    )
+}
+
 const ALL: &str = "SELECT d FROM search_docs";
 const NOTHING: &str = "SELECT 0 AS d WHERE 0";
 
@@ -302,7 +312,12 @@ impl Builder {
                 prefix,
                 ..
             } if !is_normalised(name) && has_token(value) => Some(format!(
-                "body : {}",
+                "(body : {} OR body : {})",
+                phrase(
+                    &format!("{}{name} {value}", cb_store::fts_body::FIELD_MARK),
+                    *prefix
+                ),
+                // cases indexed before field names were marked
                 phrase(&format!("{name} {value}"), *prefix)
             )),
             Node::And(children) => {
@@ -511,16 +526,16 @@ impl Builder {
                 format!("((CASE d % 4 WHEN 0 THEN {} WHEN 1 THEN (SELECT start_time FROM alerts WHERE id = d / 4) END) {o} {p})", ev("time"))
             }
             (n, o) if *o != Op::Is && !is_normalised(n) => {
-                let path = self.p(format!("$.\"{name}\""));
-                let v = match value.parse::<f64>() {
-                    Ok(f) => self.p(f),
-                    Err(_) => self.p(value.to_string()),
-                };
-                format!(
-                    "(d % 4 = 0 AND json_extract({}, {path}) {} {v})",
+                let x = format!(
+                    "json_extract({}, {})",
                     ev("fields"),
-                    o.sql()
-                )
+                    self.p(format!("$.\"{name}\""))
+                );
+                let (x, v) = match value.parse::<f64>() {
+                    Ok(f) => (numeric(&x), self.p(f)),
+                    Err(_) => (x, self.p(value.to_string())),
+                };
+                format!("(d % 4 = 0 AND {x} {} {v})", o.sql())
             }
             _ => return Ok(None),
         }))
@@ -641,13 +656,13 @@ impl Builder {
                 if op == Op::Is {
                     return Ok(NOTHING.to_string());
                 }
-                let path = self.p(format!("$.\"{name}\""));
-                let v = match value.parse::<f64>() {
-                    Ok(f) => self.p(f),
-                    Err(_) => self.p(value.to_string()),
+                let x = format!("json_extract(fields, {})", self.p(format!("$.\"{name}\"")));
+                let (x, v) = match value.parse::<f64>() {
+                    Ok(f) => (numeric(&x), self.p(f)),
+                    Err(_) => (x, self.p(value.to_string())),
                 };
                 Ok(format!(
-                    "SELECT id * 4 AS d FROM events WHERE json_extract(fields, {path}) {} {v}",
+                    "SELECT id * 4 AS d FROM events WHERE {x} {} {v}",
                     op.sql()
                 ))
             }
@@ -665,6 +680,6 @@ mod tests {
         assert_eq!(phrase("x", true), "\"x\"*");
         let n = parse("summary:x NEAR(a b) \"'; DROP TABLE events;--\"").unwrap();
         let e = Builder::fts(&n).unwrap();
-        assert_eq!(e, "(body : \"summary x\" AND \"NEAR\" AND \"a\" AND \"b\" AND \"'; DROP TABLE events;--\")".replace("\"NEAR\" AND \"a\" AND \"b\"", "\"NEAR\" AND (\"a\" AND \"b\")"));
+        assert_eq!(e, "((body : \"ƒsummary x\" OR body : \"summary x\") AND \"NEAR\" AND \"a\" AND \"b\" AND \"'; DROP TABLE events;--\")".replace("\"NEAR\" AND \"a\" AND \"b\"", "\"NEAR\" AND (\"a\" AND \"b\")"));
     }
 }

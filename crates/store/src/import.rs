@@ -162,6 +162,8 @@ impl SqliteStore {
             rel_seen: Default::default(),
             rec_rels: vec![],
             rec_rels_record: None,
+            derive_ips: Default::default(),
+            parented: Default::default(),
         };
         match parse(&mut sink) {
             Ok(()) => {}
@@ -171,6 +173,9 @@ impl SqliteStore {
         sink.flush_fts()?;
         sink.flush_rel_counts()?;
         sink.link_aliases()?;
+        sink.counts.relations += crate::merge::link_session_hosts(&tx, &sink.derive_ips)?;
+        let folded = crate::merge::fold_parent_placeholders(&tx, &sink.parented)?;
+        sink.counts.entities = sink.counts.entities.saturating_sub(folded);
         let TxSink {
             counts,
             merged,
@@ -236,10 +241,23 @@ struct TxSink<'t, 'p> {
     pending_fts: std::collections::BTreeMap<i64, (String, String, bool)>,
     /// Entity → entity relations this file stored: `src dst kind props` → (row id, records).
     /// Bounded: counts are written and the map cleared at `REL_CACHE_CAP` entries.
-    rel_seen: std::collections::HashMap<String, (i64, u64)>,
+    rel_seen: std::collections::HashMap<String, RelSeen>,
     /// Other relations of the current record, so a record states each one once.
     rec_rels: Vec<(NodeId, NodeId, String)>,
     rec_rels_record: Option<RecordNo>,
+    /// IP addresses this file linked to a session (`from_ip`) or a host (`has_ip`).
+    derive_ips: std::collections::BTreeSet<String>,
+    /// Processes this file gave a parent (`ParentProcess`), see `merge::fold_parent_placeholders`.
+    parented: std::collections::BTreeSet<String>,
+}
+
+/// A per-file relation stored by this file: its row, how many records stated it, and (for
+/// relations stated with a time) its props and the first and last time.
+struct RelSeen {
+    id: i64,
+    n: u64,
+    times: Option<(Map<String, Value>, String, String)>,
+    changed: bool,
 }
 
 /// Cap of `TxSink::rel_seen` (entries).
@@ -284,7 +302,9 @@ impl TxSink<'_, '_> {
         props: &str,
         replace: bool,
     ) -> Result<(), SinkError> {
-        let body = format!("{kind} {props}");
+        let mut body = format!("{kind} ");
+        let parsed: Map<String, Value> = serde_json::from_str(props).unwrap_or_default();
+        crate::fts_body::push_fields(&mut body, &parsed);
         match self.pending_fts.get_mut(&id) {
             // not indexed yet: index the newest text once
             Some(p) => {
@@ -304,11 +324,21 @@ impl TxSink<'_, '_> {
 
     /// Write the record counts of the per-file relations seen so far, and forget them.
     fn flush_rel_counts(&mut self) -> rusqlite::Result<()> {
-        for (_, (id, n)) in self.rel_seen.drain() {
-            if n > 1 {
-                self.tx
-                    .prepare_cached("UPDATE relations SET n = ?2 WHERE id = ?1")?
-                    .execute(params![id, n as i64])?;
+        for (_, r) in self.rel_seen.drain() {
+            match r.times {
+                Some((mut props, first, last)) if r.changed => {
+                    props.insert("first".into(), Value::String(first));
+                    props.insert("last".into(), Value::String(last));
+                    self.tx
+                        .prepare_cached("UPDATE relations SET n = ?2, props = ?3 WHERE id = ?1")?
+                        .execute(params![r.id, r.n as i64, json(&props)])?;
+                }
+                _ if r.n > 1 => {
+                    self.tx
+                        .prepare_cached("UPDATE relations SET n = ?2 WHERE id = ?1")?
+                        .execute(params![r.id, r.n as i64])?;
+                }
+                _ => {}
             }
         }
         Ok(())
@@ -396,27 +426,57 @@ impl Sink for TxSink<'_, '_> {
                     .optional()
                 })
                 .map_err(st)?;
-            if existing.is_some() {
+            if let Some((_, props, ..)) = &existing {
+                if crate::merge::distinct_process(rec, props) {
+                    // another process that shares a second-granular key (same image and
+                    // command line started within a second): not this one
+                    existing = None;
+                    continue;
+                }
                 break;
             }
         }
-        if let Some((id, props, canonical, kind, label)) = existing {
-            // merge: keep what we had, add properties this record knows and we did not
+        if let Some((id, props, canonical, kind, _label)) = existing {
+            // merge: add properties this record knows and we did not; where both know one
+            // and differ, keep the smaller value, so the result is the same whichever record
+            // came first (a placeholder process named by its child, then its own record)
             let mut have: Map<String, Value> = serde_json::from_str(&props).unwrap_or_default();
             let mut changed = false;
             for (k, v) in &rec.props {
-                if !have.contains_key(k) && !cb_domain::is_blank(v) {
+                if cb_domain::is_blank(v) {
+                    continue;
+                }
+                let replace = match have.get(k) {
+                    None => true,
+                    Some(old) => cb_domain::is_blank(old) || crate::merge::smaller(v, old),
+                };
+                if replace {
                     have.insert(k.clone(), v.clone());
                     changed = true;
                 }
             }
             if changed {
                 let props = json(&have);
+                // the upgraded entity's label and keys (a process that now has its pid and
+                // creation time is also known by them)
+                let merged = EntityRecord {
+                    kind: kind.clone(),
+                    props: have,
+                };
+                let up = identify(&merged, host_key, &scope);
+                let label = up.label.clone();
                 self.tx
-                    .prepare_cached("UPDATE entities SET props = ?1 WHERE id = ?2")
-                    .and_then(|mut s| s.execute(params![props, id]))
+                    .prepare_cached("UPDATE entities SET props = ?1, label = ?3 WHERE id = ?2")
+                    .and_then(|mut s| s.execute(params![props, id, label]))
                     .map_err(st)?;
                 self.index_entity(id, &kind, &label, &props, true)?;
+                // (processes only: an account's merged name and domain may come from two
+                // records and would make a key neither record had)
+                if up.strength == cb_domain::Strength::Strong && kind == "process" {
+                    let more: Vec<&String> =
+                        std::iter::once(&up.key).chain(up.also.iter()).collect();
+                    self.register_keys(id, &more)?;
+                }
             }
             self.register_keys(id, &keys)?;
             self.merged += 1;
@@ -607,7 +667,7 @@ impl Sink for TxSink<'_, '_> {
         body.push(' ');
         body.push_str(e.event_id.as_deref().unwrap_or(""));
         body.push(' ');
-        body.push_str(&fields);
+        crate::fts_body::push_fields(&mut body, &e.fields);
         self.tx
             .prepare_cached("INSERT INTO search_docs(d, time, source) VALUES (?1, ?2, ?3)")
             .and_then(|mut s| s.execute(params![id * 4, e.time, e.source]))
@@ -628,7 +688,7 @@ impl Sink for TxSink<'_, '_> {
         props: &Map<String, Value>,
         record: RecordNo,
     ) -> Result<(), SinkError> {
-        self.store_relation(from, to, kind, props, record, false)
+        self.store_relation(from, to, kind, props, record, None)
     }
 
     fn relation_per_file(
@@ -639,7 +699,37 @@ impl Sink for TxSink<'_, '_> {
         props: &Map<String, Value>,
         record: RecordNo,
     ) -> Result<(), SinkError> {
-        self.store_relation(from, to, kind, props, record, true)
+        self.store_relation(from, to, kind, props, record, Some(None))
+    }
+
+    fn relation_timed(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        kind: &str,
+        props: &Map<String, Value>,
+        record: RecordNo,
+        time: Option<&str>,
+    ) -> Result<(), SinkError> {
+        self.store_relation(from, to, kind, props, record, Some(time))
+    }
+
+    fn key_before(
+        &mut self,
+        prefix: &str,
+        upto: &str,
+    ) -> Result<Option<(NodeId, String)>, SinkError> {
+        self.tx
+            .prepare_cached(
+                "SELECT e.id, e.key FROM entity_keys k JOIN entities e ON e.id = k.entity_id WHERE k.key >= ?1 AND k.key <= ?2 ORDER BY k.key DESC LIMIT 1",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![prefix, format!("{prefix}{upto}")], |r| {
+                    Ok((NodeId::Entity(r.get(0)?), r.get::<_, String>(1)?))
+                })
+                .optional()
+            })
+            .map_err(st)
     }
 
     fn skip(&mut self, record: RecordNo, reason: String) {
@@ -677,7 +767,8 @@ impl Sink for TxSink<'_, '_> {
 }
 
 impl TxSink<'_, '_> {
-    /// One relation row, unless this record (or, `per_file`, this file) already stated it.
+    /// One relation row, unless this record (or, `per_file` is `Some`, this file) already
+    /// stated it; a per-file relation stated with a time keeps its first and last time.
     fn store_relation(
         &mut self,
         from: NodeId,
@@ -685,16 +776,35 @@ impl TxSink<'_, '_> {
         kind: &str,
         props: &Map<String, Value>,
         record: RecordNo,
-        per_file: bool,
+        per_file: Option<Option<&str>>,
     ) -> Result<(), SinkError> {
-        let props = json(props);
-        let key = if per_file {
-            let key = format!("{from}\x1f{to}\x1f{kind}\x1f{props}");
+        let base = json(props);
+        let mut stored = None;
+        let key = if let Some(time) = per_file {
+            let key = format!("{from}\x1f{to}\x1f{kind}\x1f{base}");
             if let Some(seen) = self.rel_seen.get_mut(&key) {
-                seen.1 += 1;
+                seen.n += 1;
+                seen.changed |= seen.n > 1;
+                if let (Some(t), Some((_, first, last))) = (time, seen.times.as_mut()) {
+                    if t < first.as_str() {
+                        *first = t.to_string();
+                    }
+                    if t > last.as_str() {
+                        *last = t.to_string();
+                    }
+                }
                 return Ok(());
             }
-            Some(key)
+            if let Some(t) = time {
+                let mut p = props.clone();
+                p.insert("first".into(), Value::String(t.to_string()));
+                p.insert("last".into(), Value::String(t.to_string()));
+                stored = Some(json(&p));
+            }
+            Some((
+                key,
+                time.map(|t| (props.clone(), t.to_string(), t.to_string())),
+            ))
         } else {
             // anything else: once per record
             if self.rec_rels_record != Some(record) {
@@ -711,16 +821,31 @@ impl TxSink<'_, '_> {
             self.rec_rels.push((from, to, kind.to_string()));
             None
         };
+        let props = stored.unwrap_or(base);
         self.tx
             .prepare_cached("INSERT INTO relations (src, dst, kind, props, source_id, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
             .and_then(|mut s| s.execute(params![from.to_string(), to.to_string(), kind, props, self.source_id, record as i64]))
             .map_err(st)?;
         self.counts.relations += 1;
-        if let Some(key) = key {
+        if kind == crate::merge::SESSION_FROM_IP || kind == crate::merge::HOST_HAS_IP {
+            self.derive_ips.insert(to.to_string());
+        }
+        if kind == "ParentProcess" && self.parented.len() < REL_CACHE_CAP {
+            self.parented.insert(from.to_string());
+        }
+        if let Some((key, times)) = key {
             if self.rel_seen.len() >= REL_CACHE_CAP {
                 self.flush_rel_counts().map_err(st)?;
             }
-            self.rel_seen.insert(key, (self.tx.last_insert_rowid(), 1));
+            self.rel_seen.insert(
+                key,
+                RelSeen {
+                    id: self.tx.last_insert_rowid(),
+                    n: 1,
+                    times,
+                    changed: false,
+                },
+            );
         }
         Ok(())
     }

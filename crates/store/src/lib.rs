@@ -9,8 +9,10 @@
 //! * user text never reaches SQL except as a bound parameter.
 #![forbid(unsafe_code)]
 
+pub mod fts_body;
 mod import;
 pub mod integrity;
+mod merge;
 pub mod migrations;
 mod queries;
 pub mod triage;

@@ -91,6 +91,10 @@ pub struct EntityRow {
     pub label: String,
     pub key: String,
     pub strength: String,
+    /// The identifiers and details the records gave (a process: ProcessGuid, ProcessId,
+    /// Image, CommandLine, CreationTime, host).
+    #[serde(default)]
+    pub props: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -287,7 +291,7 @@ impl SqliteStore {
     }
 
     pub fn entities(&self, kind: Option<&str>) -> Result<Vec<EntityRow>> {
-        let mut stmt = self.conn.prepare("SELECT id, kind, label, key, strength FROM entities WHERE (?1 IS NULL OR kind = ?1) ORDER BY kind, label, id")?;
+        let mut stmt = self.conn.prepare("SELECT id, kind, label, key, strength, props FROM entities WHERE (?1 IS NULL OR kind = ?1) ORDER BY kind, label, id")?;
         let rows = stmt
             .query_map(params![kind], |r| {
                 Ok(EntityRow {
@@ -296,6 +300,7 @@ impl SqliteStore {
                     label: r.get(2)?,
                     key: r.get(3)?,
                     strength: r.get(4)?,
+                    props: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default(),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

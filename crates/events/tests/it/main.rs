@@ -185,17 +185,18 @@ fn securityevent_4624_logons() {
     assert_eq!(i.events(), 25);
     assert!(i.out.skipped.is_empty(), "{:?}", i.out.skipped);
     assert_eq!(i.n("SELECT count(*) FROM events WHERE source='SecurityEvent' AND event_id='4624' AND time LIKE '2019-02-1%Z'"), 25);
-    // account → host with logon type and source IP
+    // logon session (host + logon id) of the account, with logon type and source IP
     let (props,): (String,) = i
         .store
         .conn()
         .query_row(
-            "SELECT r.props FROM relations r JOIN entities a ON r.src = 'entity:' || a.id WHERE r.kind='logged_on' AND a.label LIKE '%msticadmin%' AND r.props LIKE '%131.107.147.209%'",
+            "SELECT s.props FROM relations r JOIN entities s ON r.src = 'entity:' || s.id JOIN entities a ON r.dst = 'entity:' || a.id
+             WHERE r.kind='logon_of' AND s.kind = 'host-logon-session' AND a.label LIKE '%msticadmin%' AND s.props LIKE '%131.107.147.209%'",
             [],
             |r| Ok((r.get(0)?,)),
         )
         .unwrap();
-    assert!(props.contains("\"logon_type\":\"3\""), "{props}");
+    assert!(props.contains("\"LogonType\":\"3\""), "{props}");
     // the same lab host as the alerts, one entity: `Computer` plus the row's
     // `SourceComputerId` (the agent id = Sentinel's host OMSAgentID), a strong key
     assert_eq!(i.n("SELECT count(*) FROM entities WHERE kind='host'"), 1);
@@ -266,9 +267,17 @@ fn securityevent_4688_process_creation() {
     let rel = "msticpy/tests/testdata/localdata/processes_on_host.jsonl";
     let i = import_fixture(rel);
     assert_eq!(i.events(), nonempty_lines(rel));
-    for k in ["ParentProcess", "ImageFile", "Account", "Host"] {
+    for k in ["ParentProcess", "ImageFile", "created_by"] {
         assert_eq!(
             i.n(&format!("SELECT count(*) FROM relations WHERE kind='{k}'")),
+            25,
+            "{k}"
+        );
+    }
+    // the new process runs as someone and is on its host (as is its creator)
+    for k in ["ran_as", "Host"] {
+        assert_eq!(
+            i.n(&format!("SELECT count(*) FROM relations WHERE kind='{k}' AND src IN (SELECT src FROM relations WHERE kind = 'ImageFile')")),
             25,
             "{k}"
         );

@@ -108,20 +108,20 @@ fn queries_per_node_type() {
     check_queries(
         &s,
         sc.web01,
-        "alerts=5 incidents=0 accounts=2 processes=2 ips=2 peers=1 files=1 related=3 possibly_same_as=0 events=0",
+        "alerts=5 incidents=0 sessions=0 logons_from=0 logons_to=0 accounts=2 processes=2 ips=2 peers=1 files=1 related=3 possibly_same_as=0 events=0",
     );
     check_queries(
         &s,
         sc.ian,
-        "alerts=4 incidents=1 hosts=2 source_ips=1 processes=1 related=3 possibly_same_as=1 events=4 events:SecurityEvent=3 events:SigninLogs=1",
+        "alerts=4 incidents=1 hosts=2 sessions=0 source_ips=1 processes=1 related=3 possibly_same_as=1 events=4 events:SecurityEvent=3 events:SigninLogs=1",
     );
-    check_queries(&s, sc.ip_ext, "alerts=1 incidents=0 hosts=1 accounts=1 peers=1 related=2 possibly_same_as=0 events=1 events:SigninLogs=1");
+    check_queries(&s, sc.ip_ext, "alerts=1 incidents=0 hosts=1 sessions=0 processes=0 accounts=1 peers=1 related=2 possibly_same_as=0 events=1 events:SigninLogs=1");
     check_queries(
         &s,
         sc.proc,
-        "alerts=1 incidents=0 parent=1 children=0 image_file=1 account=1 host=1 connections=0 files=1 related=4 possibly_same_as=0 events=0",
+        "alerts=1 incidents=0 parent=1 children=0 image_file=1 account=1 host=1 connections=0 inbound=0 session=0 opened=0 opened_by=0 dns=0 files=1 related=4 possibly_same_as=0 events=0",
     );
-    check_queries(&s, sc.parent, "alerts=1 incidents=0 parent=0 children=1 image_file=0 account=0 host=1 connections=0 files=0 related=2 possibly_same_as=0 events=0");
+    check_queries(&s, sc.parent, "alerts=1 incidents=0 parent=0 children=1 image_file=0 account=0 host=1 connections=0 inbound=0 session=0 opened=0 opened_by=0 dns=0 files=0 related=2 possibly_same_as=0 events=0");
     check_queries(
         &s,
         sc.file,

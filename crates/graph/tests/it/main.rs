@@ -5,3 +5,4 @@ mod correlate;
 mod explore;
 mod investigation;
 mod path;
+mod windows;

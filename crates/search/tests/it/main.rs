@@ -8,15 +8,17 @@ use cb_store::{Actor, SourceMeta, SqliteStore};
 use serde_json::{json, Map};
 use std::path::Path;
 
+mod otrf;
+
 const HOSTILE: &str = "'; DROP TABLE events;-- \"quoted\" NEAR(a b) summary:x col*";
 
-fn fixture(rel: &str) -> std::path::PathBuf {
+pub(crate) fn fixture(rel: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures")
         .join(rel)
 }
 
-fn import(store: &mut SqliteStore, rel: &str) {
+pub(crate) fn import(store: &mut SqliteStore, rel: &str) {
     use std::io::Read;
     let p = fixture(rel);
     let mut head = Vec::new();
@@ -108,7 +110,7 @@ fn n(store: &SqliteStore, sql: &str) -> u64 {
 }
 
 #[track_caller]
-fn total(store: &SqliteStore, q: &str) -> u64 {
+pub(crate) fn total(store: &SqliteStore, q: &str) -> u64 {
     search(store, q, &SearchOptions::default())
         .unwrap_or_else(|e| panic!("{q}: {e}"))
         .total
