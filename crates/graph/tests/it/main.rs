@@ -6,3 +6,4 @@ mod correlate;
 mod explore;
 mod investigation;
 mod path;
+mod trace;
