@@ -25,7 +25,7 @@ pub use correlate::{add_alert, correlate, remove_alert, CorrelationSettings, Der
 pub use explore::{expand, node_view, queries, DEFAULT_LIMIT};
 pub use graph::CaseGraph;
 pub use path::path;
-pub use trace::{trace_back, Trace, TraceStep};
+pub use trace::{trace_back, trace_forward, Forward, Trace, TraceStep};
 
 use cb_domain::{NodeId, Severity};
 use serde::{Deserialize, Serialize};

@@ -756,3 +756,129 @@ impl Walker<'_> {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 }
+
+/// What a node led to after its time: descendants, files written, accounts used, addresses
+/// connected to, the hosts those belong to, and the logon sessions opened there from this
+/// host around those connections (and what ran in them, recursively).
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Forward {
+    /// Nodes reached, per kind (`process`, `file`, `account`, `ip`, `host`,
+    /// `host-logon-session`), in kind order.
+    pub counts: Vec<(String, u64)>,
+    pub nodes: Vec<TraceNode>,
+    pub edges: Vec<TraceEdge>,
+    /// True when `limit` stopped the walk.
+    pub truncated: bool,
+}
+
+/// Trace forward from `start` (a process, or an alert/event through its process) over at most
+/// `limit` nodes.
+pub fn trace_forward(store: &SqliteStore, start: NodeId, limit: usize) -> Result<Forward> {
+    let w = Walker {
+        store,
+        steps: vec![],
+        seen: HashSet::new(),
+        max_steps: usize::MAX,
+    };
+    let first = w.node(start)?;
+    let roots = match start {
+        NodeId::Alert(_) => w.start_processes(start, "involves")?,
+        NodeId::Event(_) => w.start_processes(start, "mentions")?,
+        NodeId::Entity(_) if first.kind == "process" => vec![start],
+        _ => {
+            return Err(GraphError::Invalid(format!(
+                "a forward trace starts from an alert, an event or a process; {start} is a {}",
+                first.kind
+            )))
+        }
+    };
+    let mut out = Forward::default();
+    let mut seen: HashSet<NodeId> = roots.iter().copied().collect();
+    let mut queue: std::collections::VecDeque<NodeId> = roots.into();
+    let add = |out: &mut Forward, seen: &mut HashSet<NodeId>, n: TraceNode, e: TraceEdge| {
+        out.edges.push(e);
+        if seen.insert(n.id) {
+            out.nodes.push(n);
+            true
+        } else {
+            false
+        }
+    };
+    while let Some(p) = queue.pop_front() {
+        if out.nodes.len() >= limit {
+            out.truncated = true;
+            break;
+        }
+        let pnode = w.node(p)?;
+        if pnode.kind != "process" {
+            continue;
+        }
+        for r in w.rels(p, "ParentProcess", false)? {
+            let c = w.node(r.other)?;
+            if add(&mut out, &mut seen, c, edge("ParentProcess", r.other, p)) {
+                queue.push_back(r.other);
+            }
+        }
+        for kind in ["created_file", "ran_as", "used_credentials"] {
+            for r in w.rels(p, kind, true)? {
+                let n = w.node(r.other)?;
+                add(&mut out, &mut seen, n, edge(kind, p, r.other));
+            }
+        }
+        let my_hosts: Vec<NodeId> = w.rels(p, "Host", true)?.iter().map(|r| r.other).collect();
+        let my_ips: HashSet<NodeId> = my_hosts
+            .iter()
+            .map(|&h| w.rels(h, "has_ip", true))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .map(|r| r.other)
+            .collect();
+        for r in w.rels(p, "connected_to", true)? {
+            let ip = w.node(r.other)?;
+            if is_loopback(&ip.label) {
+                continue;
+            }
+            add(&mut out, &mut seen, ip, edge("connected_to", p, r.other));
+            for h in w.rels(r.other, "has_ip", false)? {
+                if my_hosts.contains(&h.other) {
+                    continue;
+                }
+                let hn = w.node(h.other)?;
+                add(&mut out, &mut seen, hn, edge("has_ip", h.other, r.other));
+                // sessions on that host from one of our addresses, and what ran in them
+                for s in w.rels(h.other, "on_host", false)? {
+                    let from_us = w
+                        .rels(s.other, "from_ip", true)?
+                        .iter()
+                        .any(|x| my_ips.contains(&x.other));
+                    if !from_us {
+                        continue;
+                    }
+                    let sn = w.node(s.other)?;
+                    if sn.kind != "host-logon-session" {
+                        continue;
+                    }
+                    add(&mut out, &mut seen, sn, edge("on_host", s.other, h.other));
+                    for q in w.rels(s.other, "in_session", false)? {
+                        let qn = w.node(q.other)?;
+                        if add(
+                            &mut out,
+                            &mut seen,
+                            qn,
+                            edge("in_session", q.other, s.other),
+                        ) {
+                            queue.push_back(q.other);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+    for n in &out.nodes {
+        *counts.entry(n.kind.clone()).or_default() += 1;
+    }
+    out.counts = counts.into_iter().collect();
+    Ok(out)
+}

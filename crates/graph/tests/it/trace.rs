@@ -275,3 +275,71 @@ fn trace_from_an_entity_that_is_not_a_process_is_refused() {
     let e = trace_back(&store, NodeId::Entity(host), 10).unwrap_err();
     assert!(e.to_string().contains("a trace starts from"), "{e}");
 }
+
+/// Forward from the process that made the remote call: the hosts it reached include the
+/// target, and the payload that ran there (in the network logon from the caller's host) is
+/// among the processes it led to — all read from the raw records.
+#[test]
+fn forward_from_the_caller_reaches_the_target_host_and_the_payload() {
+    let raw = raw_records();
+    let wmic = raw
+        .iter()
+        .find(|r| {
+            eid(r) == 1
+                && base(s(r, "Image")) == "wmic.exe"
+                && s(r, "CommandLine").contains("/node:")
+        })
+        .expect("wmic /node: in the raw records");
+    let node_arg = s(wmic, "CommandLine")
+        .split("/node:")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_ascii_lowercase();
+    let payload = raw
+        .iter()
+        .find(|r| {
+            eid(r) == 1
+                && base(s(r, "ParentImage")) == "wmiprvse.exe"
+                && s(r, "Hostname").to_ascii_lowercase().starts_with(&node_arg)
+        })
+        .expect("the remote payload");
+    let mut store = store();
+    cb_api::import_file(&mut store, &root().join(DATASET), &mut |_| true).unwrap();
+    // the caller as the model knows it: the process with the wmic's pid on its host
+    let caller: i64 = store
+        .conn()
+        .query_row(
+            "SELECT id FROM entities WHERE kind = 'process' AND label = ?1 AND lower(json_extract(props, '$.host')) = lower(?2) ORDER BY id LIMIT 1",
+            [
+                format!("WMIC.exe ({})", s(wmic, "ProcessId")),
+                s(wmic, "Hostname").to_string(),
+            ],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let f = cb_graph::trace_forward(&store, NodeId::Entity(caller), 500).unwrap();
+    let hosts: Vec<String> = f
+        .nodes
+        .iter()
+        .filter(|n| n.kind == "host")
+        .map(|n| n.label.to_ascii_lowercase())
+        .collect();
+    assert!(hosts.iter().any(|h| h.starts_with(&node_arg)), "{hosts:?}");
+    let payload_pid = format!("({})", s(payload, "ProcessId"));
+    assert!(
+        f.nodes.iter().any(|n| n.kind == "process"
+            && n.label.ends_with(&payload_pid)
+            && n.props
+                .get("host")
+                .and_then(Value::as_str)
+                .is_some_and(|h| h.to_ascii_lowercase().starts_with(&node_arg))),
+        "payload {} not reached: {:?}",
+        s(payload, "Image"),
+        f.nodes.iter().map(|n| &n.label).collect::<Vec<_>>()
+    );
+    let total: u64 = f.counts.iter().map(|(_, n)| n).sum();
+    assert_eq!(total as usize, f.nodes.len());
+}
