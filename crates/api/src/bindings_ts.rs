@@ -61,6 +61,12 @@ pub fn bindings(extra: &[String]) -> String {
         verify::SealCheck::decl(),
         verify::VerifyReport::decl(),
         cb_store::RuleRef::decl(),
+        trace::TraceNode::decl(),
+        trace::TraceEdge::decl(),
+        trace::Evidence::decl(),
+        trace::TraceStep::decl(),
+        trace::Trace::decl(),
+        trace::Forward::decl(),
     ];
     let mut out = String::from(
         "// GENERATED from the cb-api wire types by `cargo test -p caseboard-app bindings` — do not edit.\n\

@@ -23,6 +23,7 @@ pub mod queue;
 pub mod search;
 pub mod show;
 pub mod sources;
+pub mod trace;
 pub mod triage;
 pub mod verify;
 

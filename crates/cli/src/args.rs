@@ -166,6 +166,20 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Trace an alert, event or process back to what explains it: parent processes, the logon
+    /// session, the host it came from and the process there that made the call, each step
+    /// with its evidence record. `--forward`: what it led to instead (counts per kind first).
+    Trace {
+        case: PathBuf,
+        node: String,
+        /// at most this many steps (forward: nodes); default 64 (forward 500)
+        #[arg(long)]
+        max_steps: Option<usize>,
+        #[arg(long)]
+        forward: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Group alerts into incidents (kill chain per resource, shared strong entity) and print
     /// the derived incidents with their reasons.
     Correlate {

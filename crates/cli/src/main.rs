@@ -6,6 +6,7 @@ mod args;
 mod cmd_case;
 mod cmd_graph;
 mod cmd_queue;
+mod cmd_trace;
 mod cmd_triage;
 mod detect;
 mod integrity;
@@ -130,6 +131,13 @@ fn run(cli: Cli) -> Result<()> {
             kinds,
             json: _,
         } => cmd_graph::path(&case, &from, &to, max_depth, kinds),
+        Cmd::Trace {
+            case,
+            node,
+            max_steps,
+            forward,
+            json,
+        } => cmd_trace::trace(&case, &node, max_steps, forward, json),
         Cmd::Correlate {
             case,
             settings,

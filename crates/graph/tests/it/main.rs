@@ -5,4 +5,5 @@ mod correlate;
 mod explore;
 mod investigation;
 mod path;
+mod trace;
 mod windows;
