@@ -245,3 +245,62 @@ fn import_with_detect_streams_the_same_alerts() {
     assert_eq!(dup["detect"]["matches"], 0);
     assert_eq!(dup["detect"]["alerts"]["added"], 0);
 }
+
+/// The `Computer` of every event in a case's JSON, walked by hand.
+fn computers(rel: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(file_in(&case_dir(rel), "json")).unwrap();
+    serde_json::Deserializer::from_str(&text)
+        .into_iter::<Value>()
+        .map(|d| {
+            d.unwrap()["Event"]["System"]["Computer"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn detection_alerts_join_derived_incidents() {
+    // two detections on one host 24 minutes apart (certutil 17:23, finger 17:47 UTC)
+    let finger = "rules/windows/process_creation/proc_creation_win_finger_execution";
+    let host = computers(PFX)[0].clone();
+    assert!(computers(finger).iter().all(|c| *c == host));
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("c.case");
+    let c = case.to_str().unwrap();
+    let a = file_in(&case_dir(PFX), "evtx");
+    let b = file_in(&case_dir(finger), "evtx");
+    let r = json_of(&caseboard(&[
+        "import",
+        c,
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--detect",
+        "--json",
+    ]));
+    assert_eq!(r["detect"]["alerts"]["added"], 2, "{r}");
+    let alerts = json_of(&caseboard(&["alerts", c, "--json"]));
+    let ids: Vec<Value> = alerts["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["rule"].is_object() && a["compromised_entity"] == host.as_str())
+        .map(|a| a["id"].clone())
+        .collect();
+    assert_eq!(ids.len(), 2, "{alerts}");
+    let inc = json_of(&caseboard(&["incidents", c, "--json"]));
+    let derived: Vec<&Value> = inc["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["reason"].is_string())
+        .collect();
+    assert!(
+        derived.iter().any(|i| {
+            let members = i["alerts"].as_array().unwrap();
+            ids.iter().all(|id| members.contains(id))
+        }),
+        "{inc}"
+    );
+}

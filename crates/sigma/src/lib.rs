@@ -474,6 +474,13 @@ impl RuleSet {
             condition: conds,
         };
         let idx = self.rules.len() as u32;
+        // a service rule (a whole channel) whose condition needs one of some EventIDs is
+        // indexed under those EventIDs only
+        let needed = self
+            .fields
+            .ids
+            .get("EventID")
+            .and_then(|&f| needed_event_ids(&cond, &searches, f));
         for t in &targets {
             match t {
                 Target::Channel {
@@ -482,6 +489,10 @@ impl RuleSet {
                     alias,
                 } => {
                     let c = self.by_channel.entry(channel.clone()).or_default();
+                    let event_ids = match (&needed, event_ids.is_empty()) {
+                        (Some(n), true) => n,
+                        _ => event_ids,
+                    };
                     if event_ids.is_empty() {
                         c.any.push((idx, *alias));
                     } else {
@@ -636,6 +647,61 @@ impl RuleSet {
         out.sort_unstable();
         out.dedup();
         out
+    }
+}
+
+/// EventIDs without one of which `c` cannot hold (`None`: not constrained).
+fn needed_event_ids(c: &Cond, searches: &[Search], field: usize) -> Option<Vec<u32>> {
+    fn union(parts: Vec<Option<Vec<u32>>>) -> Option<Vec<u32>> {
+        let mut out = vec![];
+        for p in parts {
+            out.extend(p?);
+        }
+        out.sort_unstable();
+        out.dedup();
+        (!out.is_empty()).then_some(out)
+    }
+    fn search(s: &Search, field: usize) -> Option<Vec<u32>> {
+        match s {
+            Search::All(tests) => tests.iter().find_map(|t| {
+                if t.field != field {
+                    return None;
+                }
+                let Op::Values {
+                    values,
+                    all: false,
+                    neq: false,
+                    any_contains: None,
+                } = &t.op
+                else {
+                    return None;
+                };
+                let mut ids = vec![];
+                for m in values.iter().flatten() {
+                    match &m.pat {
+                        Pat::Eq(v) => ids.push(v.trim().parse::<u32>().ok()?),
+                        _ => return None,
+                    }
+                }
+                (!ids.is_empty()).then_some(ids)
+            }),
+            Search::Any(v) => union(v.iter().map(|x| search(x, field)).collect()),
+            Search::Keywords { .. } => None,
+        }
+    }
+    match c {
+        Cond::Id(i) => search(&searches[*i], field),
+        Cond::Not(_) => None,
+        Cond::And(v) => v.iter().find_map(|x| needed_event_ids(x, searches, field)),
+        Cond::Or(v) => union(
+            v.iter()
+                .map(|x| needed_event_ids(x, searches, field))
+                .collect(),
+        ),
+        Cond::Of(n, ids) if *n == usize::MAX => {
+            ids.iter().find_map(|&i| search(&searches[i], field))
+        }
+        Cond::Of(_, ids) => union(ids.iter().map(|&i| search(&searches[i], field)).collect()),
     }
 }
 
@@ -807,7 +873,11 @@ impl<'a> Prepared<'a> {
 
 impl Rule {
     fn matches(&self, p: &Prepared<'_>) -> bool {
-        let mut memo: Vec<Option<bool>> = vec![None; self.searches.len()];
+        // each search is evaluated at most once per event; no allocation for the usual few
+        let n = self.searches.len();
+        let mut small = [None; 16];
+        let mut big = if n > 16 { vec![None; n] } else { vec![] };
+        let memo: &mut [Option<bool>] = if n > 16 { &mut big } else { &mut small[..n] };
         self.cond.eval(&mut |i| {
             if let Some(r) = memo[i] {
                 return r;
@@ -857,7 +927,16 @@ impl FieldTest {
         let vals = p.slots[self.field].as_deref();
         match &self.op {
             Op::Exists(want) => (vals.is_some() || p.nulls[self.field]) == *want,
-            Op::Values { values, all, neq } => {
+            Op::Values {
+                values,
+                all,
+                neq,
+                any_contains,
+            } => {
+                let ac_hit = || match (any_contains, vals) {
+                    (Some(ac), Some(v)) => v.iter().any(|x| ac.is_match(x.lower.as_bytes())),
+                    _ => false,
+                };
                 let one = |alts: &Vec<Matcher>| {
                     alts.iter().any(|m| match (&m.pat, vals) {
                         (Pat::Null, None) => true,
@@ -867,12 +946,12 @@ impl FieldTest {
                     })
                 };
                 if *neq {
-                    return vals.is_some() && !values.iter().any(one);
+                    return vals.is_some() && !ac_hit() && !values.iter().any(one);
                 }
                 if *all {
                     values.iter().all(one)
                 } else {
-                    values.iter().any(one)
+                    ac_hit() || values.iter().any(one)
                 }
             }
             Op::FieldRef {

@@ -92,6 +92,10 @@ pub(crate) enum Op {
         values: Vec<Vec<Matcher>>,
         all: bool,
         neq: bool,
+        /// Without `all`: the lowered `contains` patterns of `values` in one automaton (one
+        /// pass over the field instead of one search per value); those matchers are then
+        /// left out of `values`.
+        any_contains: Option<aho_corasick::AhoCorasick>,
     },
     Exists(bool),
     /// Equal (or startswith/endswith/contains) to another field of the same event.
@@ -227,10 +231,31 @@ pub(crate) fn compile(mods: &[&str], value: &Yaml, ph: &Placeholders) -> Result<
     for v in items {
         values.push(compile_value(&m, v, ph)?);
     }
+    let mut any_contains = None;
+    if !m.all && !m.cased {
+        let needles: Vec<Vec<u8>> = values
+            .iter()
+            .flatten()
+            .filter_map(|x| match &x.pat {
+                Pat::Contains(f) => Some(f.needle().to_vec()),
+                _ => None,
+            })
+            .collect();
+        if needles.len() >= 4 {
+            if let Ok(ac) = aho_corasick::AhoCorasick::new(&needles) {
+                for alts in &mut values {
+                    alts.retain(|x| !matches!(x.pat, Pat::Contains(_)));
+                }
+                values.retain(|alts| !alts.is_empty());
+                any_contains = Some(ac);
+            }
+        }
+    }
     Ok(Op::Values {
         values,
         all: m.all,
         neq: m.neq,
+        any_contains,
     })
 }
 

@@ -342,6 +342,7 @@ fn cidr() {
     );
     let mut logon = ev.clone();
     logon.fields.insert("EventID".into(), 4624.into());
+    logon.event_id = Some("4624".into());
     logon.fields.insert("LogonType".into(), 10.into());
     assert!(hits(&set, &with(&logon, "IpAddress", "203.0.113.7")));
     assert!(!hits(&set, &with(&logon, "IpAddress", "10.20.30.40")));
@@ -379,6 +380,7 @@ fn expand_needs_its_placeholder() {
         34382,
     );
     ev.fields.insert("EventID".into(), 4886.into());
+    ev.event_id = Some("4886".into());
     assert!(hits(&set, &with(&ev, "Attributes", "cdc:rogue.example")));
     assert!(!hits(
         &set,
@@ -620,4 +622,20 @@ fn default_selection_is_stable_and_test_medium_and_up() {
         &Selection::default(),
     );
     assert_eq!((report.loaded, report.not_selected), (1, 2));
+}
+
+#[test]
+fn service_rules_are_indexed_by_the_event_ids_their_condition_needs() {
+    // all of selection_* with selection_eid: EventID 4648: other Security events never meet it
+    let set =
+        rule("rules/windows/builtin/security/win_security_explicit_credential_local_logon.yml");
+    let ev = event(
+        "rules/windows/builtin/security/win_security_explicit_credential_local_logon",
+        34382,
+    );
+    assert!(set.may_match(&ev) && hits(&set, &ev));
+    let mut other = ev.clone();
+    other.event_id = Some("4624".into());
+    other.fields.insert("EventID".into(), 4624.into());
+    assert!(!set.may_match(&other));
 }
