@@ -126,24 +126,31 @@ export async function waitFor(browser, fn, what, timeout = 15000) {
   await browser.waitUntil(fn, { timeout, interval: 100, timeoutMsg: `timed out waiting for ${what}` });
 }
 
-/** Click a map node where sigma draws it (real pointer events on the canvas). */
-export async function clickNode(browser, id) {
+/** Real mouse actions (WebDriver pointer source), released afterwards. */
+export async function pointer(browser, actions) {
+  await browser.performActions([{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions }]);
+  await browser.releaseActions();
+}
+
+/** Move to a point and press/release a button there (0 = left, 2 = right). */
+export function press(p, button = 0) {
+  return [
+    { type: "pointerMove", duration: 0, origin: "viewport", x: p.x, y: p.y },
+    { type: "pointerDown", button },
+    { type: "pause", duration: 60 },
+    { type: "pointerUp", button },
+  ];
+}
+
+async function nodeAt(browser, id) {
   const p = await browser.execute((n) => window.__cbMap?.screenPos(n) ?? null, id);
   if (!p) throw new Error(`node ${id} is not on the map`);
-  await browser.performActions([
-    {
-      type: "pointer",
-      id: "mouse",
-      parameters: { pointerType: "mouse" },
-      actions: [
-        { type: "pointerMove", duration: 0, origin: "viewport", x: p.x, y: p.y },
-        { type: "pointerDown", button: 0 },
-        { type: "pause", duration: 60 },
-        { type: "pointerUp", button: 0 },
-      ],
-    },
-  ]);
-  await browser.releaseActions();
+  return p;
+}
+
+/** Click a map node where sigma draws it (real pointer events on the canvas). */
+export async function clickNode(browser, id) {
+  await pointer(browser, press(await nodeAt(browser, id)));
   await browser.pause(350); // so the next click is not taken for a double click
 }
 
@@ -154,3 +161,20 @@ export async function mapNodes(browser) {
 export async function nodeCount(browser) {
   return Number(await (await browser.$("#map-node-count")).getText());
 }
+
+/** Open a node's context menu with a real right-click on its disc (the menu counts first). */
+export async function openNodeMenu(browser, id) {
+  await pointer(browser, press(await nodeAt(browser, id), 2));
+  await waitFor(browser, async () => (await browser.$$("#explore-menu button[data-query]")).length > 0 || (await browser.execute(() => document.querySelector("#explore-menu")?.textContent.includes("Nothing to explore") ?? false)), `menu of ${id}`);
+  await browser.pause(150);
+}
+
+/** Click a control of the map's Tools panel (the toolbar's overflow), opening it first. */
+export async function tool(browser, selector) {
+  const panel = await browser.$("#map-tools-panel");
+  if (!(await panel.isDisplayed())) await (await browser.$("#map-more-toggle")).click();
+  await (await browser.$(selector)).click();
+}
+
+/** The window's number format (thousands separators). */
+export const fmt = (n) => n.toLocaleString("en-US");

@@ -1,0 +1,55 @@
+// Node labels without overlap (issue 12): candidates by priority (selection, path, hubs first),
+// each placed to the right of its disc only if its box touches no label already placed. The
+// map draws exactly the boxes returned, so a test can read them back from the renderer.
+
+export interface LabelCand {
+  id: string;
+  /** Viewport position of the node centre and its rendered radius (CSS px). */
+  x: number;
+  y: number;
+  size: number;
+  label: string;
+  priority: number;
+}
+
+export interface LabelBox {
+  id: string;
+  label: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export function overlap(a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+const CELL = 64;
+
+/** Greedy placement by priority with a spatial hash; boxes off the viewport are skipped. */
+export function placeLabels(cands: LabelCand[], measure: (s: string) => number, fontSize: number, width: number, height: number): LabelBox[] {
+  const sorted = [...cands].sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
+  const grid = new Map<string, LabelBox[]>();
+  const out: LabelBox[] = [];
+  const pad = 2;
+  for (const c of sorted) {
+    if (!c.label) continue;
+    const box: LabelBox = { id: c.id, label: c.label, x: c.x + c.size + 3, y: c.y - fontSize / 2 - 1, w: measure(c.label), h: fontSize + 2 };
+    if (box.x > width || box.x + box.w < 0 || box.y > height || box.y + box.h < 0) continue;
+    const padded = { x: box.x - pad, y: box.y - pad, w: box.w + 2 * pad, h: box.h + 2 * pad };
+    const x0 = Math.floor(padded.x / CELL), x1 = Math.floor((padded.x + padded.w) / CELL);
+    const y0 = Math.floor(padded.y / CELL), y1 = Math.floor((padded.y + padded.h) / CELL);
+    let free = true;
+    for (let i = x0; i <= x1 && free; i++) for (let j = y0; j <= y1 && free; j++) for (const o of grid.get(`${i},${j}`) ?? []) if (overlap(padded, o)) { free = false; break; }
+    if (!free) continue;
+    out.push(box);
+    for (let i = x0; i <= x1; i++) for (let j = y0; j <= y1; j++) {
+      const k = `${i},${j}`;
+      const l = grid.get(k);
+      if (l) l.push(box);
+      else grid.set(k, [box]);
+    }
+  }
+  return out;
+}
