@@ -164,7 +164,11 @@ export async function nodeCount(browser) {
 
 /** Open a node's context menu with a real right-click on its disc (the menu counts first). */
 export async function openNodeMenu(browser, id) {
-  await pointer(browser, press(await nodeAt(browser, id), 2));
+  const p = await nodeAt(browser, id);
+  // a bar or the legend drawn over the node would take the click
+  const onMap = await browser.execute((q) => document.elementFromPoint(q.x, q.y)?.closest("#map") !== null, p);
+  if (!onMap) throw new Error(`node ${id} is covered at ${p.x},${p.y}`);
+  await pointer(browser, press(p, 2));
   await waitFor(browser, async () => (await browser.$$("#explore-menu button[data-query]")).length > 0 || (await browser.execute(() => document.querySelector("#explore-menu")?.textContent.includes("Nothing to explore") ?? false)), `menu of ${id}`);
   await browser.pause(150);
 }
@@ -174,6 +178,20 @@ export async function tool(browser, selector) {
   const panel = await browser.$("#map-tools-panel");
   if (!(await panel.isDisplayed())) await (await browser.$("#map-more-toggle")).click();
   await (await browser.$(selector)).click();
+}
+
+/** Type into a bound input as a user would (WebKitWebDriver's setValue drops Shift: `"` → `'`). */
+export async function typeInto(browser, selector, value) {
+  await browser.execute(
+    (s, v) => {
+      const el = document.querySelector(s);
+      el.focus();
+      el.value = v;
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    selector,
+    value,
+  );
 }
 
 /** The window's number format (thousands separators). */

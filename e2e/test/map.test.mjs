@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { execSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { cb, clickNode, mapNodes, nodeCount, openNodeMenu, pointer, root, shot, startDriver, tmpdir, tool, waitFor } from "../lib/harness.mjs";
+import { cb, clickNode, mapNodes, nodeCount, openNodeMenu, pointer, root, shot, startDriver, tmpdir, tool, typeInto, waitFor } from "../lib/harness.mjs";
 
 const dir = tmpdir("map12");
 const casePath = path.join(dir, "map.caseboard");
@@ -52,7 +52,12 @@ async function investigate(id) {
 
 /** Expand the node's biggest query from its context menu. */
 async function expandBiggest(id) {
-  await openNodeMenu(browser, id);
+  try {
+    await openNodeMenu(browser, id);
+  } catch (e) {
+    if (/covered/.test(e.message)) return false;
+    throw e;
+  }
   const q = await browser.execute(() => {
     const bs = [...document.querySelectorAll("#explore-menu button[data-query]")].filter((b) => !b.disabled);
     return bs.sort((x, y) => Number(y.dataset.count) - Number(x.dataset.count))[0]?.dataset.query ?? null;
@@ -273,7 +278,8 @@ test("keyboard only: Tab to the map, move, Enter opens the menu, Enter expands",
   }
   assert.ok(expanded, "a node was expanded with the keyboard");
   assert.ok((await nodeCount(browser)) >= before);
-  await browser.keys(["?"]);
+  await browser.keys(["Shift", "/"]); // "?" (WebKitWebDriver sends "?" as a bare "/")
+  await browser.keys(["Shift"]);
   await (await $("#help")).waitForExist();
   await shot(browser, "m06-keyboard-help");
   await browser.keys(["Escape"]);
@@ -281,8 +287,12 @@ test("keyboard only: Tab to the map, move, Enter opens the menu, Enter expands",
 
 test("a second investigation starts clean: no stale 'N more', path or selection", async () => {
   // leave state behind on this map: a path start and the last expansion bar
-  const n = (await mapNodes(browser))[0];
-  await openNodeMenu(browser, n);
+  let opened = false;
+  for (const n of await mapNodes(browser)) {
+    opened = await openNodeMenu(browser, n).then(() => true, (e) => (/covered/.test(e.message) ? false : Promise.reject(e)));
+    if (opened) break;
+  }
+  assert.ok(opened, "some node's menu opens");
   await (await $("#menu-path-from")).click();
   await (await $("#tools-note")).waitForExist();
   assert.ok(await (await $("#last-expansion")).isExisting(), "the keyboard expansion left its bar");
@@ -311,7 +321,7 @@ test("Redact: no entity name of the case anywhere in the document; PNG export 2Ã
   await (await $("#tab-raw")).click();
   await browser.pause(300);
   const host = ents.find((e) => e.kind === "host");
-  await (await $("#search-input")).setValue(`host:"${host.label}"`);
+  await typeInto(browser, "#search-input", `host:"${host.label}"`);
   await browser.keys(["Enter"]);
   await waitFor(browser, async () => (await $("#search-total")).isExisting(), "results");
   await browser.pause(500);
@@ -319,7 +329,7 @@ test("Redact: no entity name of the case anywhere in the document; PNG export 2Ã
   const leaks = names.filter((nm) => textNow.includes(nm.toLowerCase()));
   console.log(`# redaction: ${names.length} entity names of the case checked, ${leaks.length} found in the document`);
   assert.deepEqual(leaks, []);
-  assert.match(textNow, /host-\d+/);
+  assert.match(textNow, /\b(host|entity|account|ip)-\d+/);
   await shot(browser, "m08-redacted");
   // PNG at 2Ã— with the title band, while redacted
   const base = path.join(dir, "report-map");
@@ -356,7 +366,7 @@ test("1280Ã—800: screenshots of the main views", async () => {
   await (await $("#tab-info")).click();
   await browser.pause(300);
   await shot(browser, "m10-1280-pane");
-  await (await $("#search-input")).setValue("EventID:4688");
+  await typeInto(browser, "#search-input", "EventID:4688");
   await browser.keys(["Enter"]);
   await waitFor(browser, async () => (await $("#search-total")).isExisting(), "results");
   await browser.pause(300);

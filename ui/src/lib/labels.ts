@@ -28,11 +28,30 @@ export function overlap(a: { x: number; y: number; w: number; h: number }, b: { 
 const CELL = 64;
 
 /** Greedy placement by priority with a spatial hash; boxes off the viewport are skipped. */
-export function placeLabels(cands: LabelCand[], measure: (s: string) => number, fontSize: number, width: number, height: number): LabelBox[] {
+export function placeLabels(
+  cands: LabelCand[],
+  measure: (s: string) => number,
+  fontSize: number,
+  width: number,
+  height: number,
+  /** Node discs a label must not cover (other than its own). */
+  discs: { id: string; x: number; y: number; size: number }[] = [],
+): LabelBox[] {
   const sorted = [...cands].sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
   const grid = new Map<string, LabelBox[]>();
   const out: LabelBox[] = [];
   const pad = 2;
+  for (const d of discs) {
+    const r = Math.max(2, d.size * 0.8);
+    const b: LabelBox = { id: d.id, label: "", x: d.x - r, y: d.y - r, w: 2 * r, h: 2 * r };
+    for (let i = Math.floor(b.x / CELL); i <= Math.floor((b.x + b.w) / CELL); i++)
+      for (let j = Math.floor(b.y / CELL); j <= Math.floor((b.y + b.h) / CELL); j++) {
+        const k = `${i},${j}`;
+        const l = grid.get(k);
+        if (l) l.push(b);
+        else grid.set(k, [b]);
+      }
+  }
   for (const c of sorted) {
     if (!c.label) continue;
     const box: LabelBox = { id: c.id, label: c.label, x: c.x + c.size + 3, y: c.y - fontSize / 2 - 1, w: measure(c.label), h: fontSize + 2 };
@@ -41,7 +60,7 @@ export function placeLabels(cands: LabelCand[], measure: (s: string) => number, 
     const x0 = Math.floor(padded.x / CELL), x1 = Math.floor((padded.x + padded.w) / CELL);
     const y0 = Math.floor(padded.y / CELL), y1 = Math.floor((padded.y + padded.h) / CELL);
     let free = true;
-    for (let i = x0; i <= x1 && free; i++) for (let j = y0; j <= y1 && free; j++) for (const o of grid.get(`${i},${j}`) ?? []) if (overlap(padded, o)) { free = false; break; }
+    for (let i = x0; i <= x1 && free; i++) for (let j = y0; j <= y1 && free; j++) for (const o of grid.get(`${i},${j}`) ?? []) if (o.id !== c.id && overlap(o.label ? padded : box, o)) { free = false; break; }
     if (!free) continue;
     out.push(box);
     for (let i = x0; i <= x1; i++) for (let j = y0; j <= y1; j++) {

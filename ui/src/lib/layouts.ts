@@ -67,12 +67,32 @@ export function hierarchyLayout(nodes: LNode[], edges: LEdge[], charWidth = 6.6)
   for (const n of nodes) g.setNode(n.id, { width: n.size * 2 + 6 + Math.min(32, n.label.length) * charWidth, height: Math.max(n.size * 2, 18) });
   for (const e of edges) if (e.from !== e.to && g.hasNode(e.from) && g.hasNode(e.to)) g.setEdge(e.from, e.to);
   dagre.layout(g);
-  const out: Positions = new Map();
-  for (const n of nodes) {
-    if (n.fixed) continue;
+  // dagre gives box centres with y down; the disc sits at the box's left, its label to the right
+  const placed = nodes.map((n) => {
     const p = g.node(n.id) as { x: number; y: number; width: number };
-    // dagre gives box centres with y down; the disc sits at the box's left, its label to the right
-    out.set(n.id, { x: p.x - p.width / 2 + n.size, y: -p.y });
+    return { n, x: p.x - p.width / 2 + n.size, y: p.y, w: p.width };
+  });
+  // a rank with a big fan-out (one alert → 40 alerts) folds into side-by-side columns, so the
+  // map stays about as wide as it is high instead of one column too dense to read
+  const ranks = new Map<number, typeof placed>();
+  for (const p of placed) {
+    const k = Math.round(p.x - p.n.size);
+    ranks.set(k, [...(ranks.get(k) ?? []), p]);
+  }
+  const maxRows = Math.max(8, Math.ceil(Math.sqrt(nodes.length) * 1.3));
+  const rowH = 34;
+  let shift = 0;
+  const out: Positions = new Map();
+  for (const k of [...ranks.keys()].sort((a, b) => a - b)) {
+    const list = ranks.get(k)!.sort((a, b) => a.y - b.y);
+    const cols = Math.ceil(list.length / maxRows);
+    const colW = Math.max(...list.map((p) => p.w)) + 16;
+    list.forEach((p, i) => {
+      const x = p.x + shift + (cols > 1 ? Math.floor(i / maxRows) * colW : 0);
+      const y = cols > 1 ? ((i % maxRows) - (Math.min(maxRows, list.length) - 1) / 2) * rowH : p.y;
+      if (!p.n.fixed) out.set(p.n.id, { x, y: -y });
+    });
+    shift += (cols - 1) * colW;
   }
   return out;
 }

@@ -42,7 +42,9 @@ export function nodeReducer(g: MapGraph, v: ViewState) {
       if (near) out.forceLabel = true; // the focus and its neighbours always say what they are
     }
     if (node === v.selected || v.selection.has(node)) {
-      out.highlighted = true;
+      // one selected node gets sigma's halo and label box; several get rings (MapView), so
+      // their boxes do not pile up
+      if (v.selection.size <= 1) out.highlighted = true;
       out.zIndex = 2;
     }
     if (v.playHidden?.has(node)) out.hidden = true;

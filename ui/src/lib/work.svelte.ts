@@ -37,6 +37,8 @@ export const work = $state({
   /** The open case's name (export headers). */
   caseName: "",
   help: false,
+  /** Bumped when redaction learnt new names (views that show names re-render). */
+  names: 0,
 });
 
 /** One pseudonym per entity name for the whole window while redacting. */
@@ -44,14 +46,18 @@ export const pseudo = new Pseudonyms();
 /** Register the entity names a reply carries (ids → labels), so redaction knows them all
  *  before anything is drawn (same name → same pseudonym everywhere). */
 export function learnNames(labels: Record<string, string>, kinds: Record<string, string> = {}) {
+  const before = pseudo.size();
   for (const [id, label] of Object.entries(labels)) if (id.startsWith("entity:")) pseudo.name(label, kinds[id]);
+  if (pseudo.size() !== before) work.names++;
 }
 /** An entity's name as shown: its pseudonym while redacting. */
 export function shownName(label: string, kind = "entity"): string {
+  void work.names;
   return work.redact ? pseudo.name(label, kind) : label;
 }
 /** Free text as shown: known names replaced while redacting. */
 export function shownText(text: string): string {
+  void work.names;
   return work.redact ? pseudo.scrub(text) : text;
 }
 
