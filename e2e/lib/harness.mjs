@@ -142,9 +142,16 @@ export function press(p, button = 0) {
   ];
 }
 
+/** Where the node is drawn, once it stays put (the map settles its size and camera first). */
 async function nodeAt(browser, id) {
-  const p = await browser.execute((n) => window.__cbMap?.screenPos(n) ?? null, id);
-  if (!p) throw new Error(`node ${id} is not on the map`);
+  let p = null;
+  for (let i = 0; i < 20; i++) {
+    const q = await browser.execute((n) => window.__cbMap?.screenPos(n) ?? null, id);
+    if (!q) throw new Error(`node ${id} is not on the map`);
+    if (p && p.x === q.x && p.y === q.y) return q;
+    p = q;
+    await browser.pause(120);
+  }
   return p;
 }
 
@@ -169,7 +176,10 @@ export async function openNodeMenu(browser, id) {
   const onMap = await browser.execute((q) => document.elementFromPoint(q.x, q.y)?.closest("#map") !== null, p);
   if (!onMap) throw new Error(`node ${id} is covered at ${p.x},${p.y}`);
   await pointer(browser, press(p, 2));
-  await waitFor(browser, async () => (await browser.$$("#explore-menu button[data-query]")).length > 0 || (await browser.execute(() => document.querySelector("#explore-menu")?.textContent.includes("Nothing to explore") ?? false)), `menu of ${id}`);
+  await waitFor(browser, async () => (await browser.$$("#explore-menu button[data-query]")).length > 0 || (await browser.execute(() => document.querySelector("#explore-menu")?.textContent.includes("Nothing to explore") ?? false)), `menu of ${id}`).catch(async (e) => {
+    const why = await browser.execute(() => JSON.stringify({ menu: document.querySelector("#explore-menu")?.outerHTML?.slice(0, 200) ?? null, err: document.querySelector("#error-banner")?.textContent ?? null, sel: window.__cbMap?.selection(), title: document.querySelector("#pane-title")?.textContent }));
+    throw new Error(`${e.message}: ${why}`);
+  });
   await browser.pause(150);
 }
 

@@ -145,7 +145,7 @@ test("the node menu stays inside the window and the page-size setting is reachab
   assert.ok(r.y >= 0 && r.bottom <= w.h && r.x >= 0 && r.right <= w.w, `menu ${JSON.stringify(r)} inside ${w.w}×${w.h}`);
   const ps = await $("#page-size");
   await ps.scrollIntoView();
-  assert.ok(await ps.isDisplayedInViewport(), "page size reachable");
+  assert.ok(await ps.isDisplayed({ withinViewport: true }), "page size reachable");
   await shot(browser, "m03-1024-menu");
   await browser.keys(["Escape"]);
 });

@@ -217,13 +217,13 @@ test("time scope hides nodes outside the window; playback steps through time", a
   console.log(`# time scope: ${all} nodes → ${scoped} shown`);
   assert.ok(await to.isExisting());
   await shot(browser, "25-time-scope");
-  await (await $("#scope-clear")).click();
+  await tool(browser, "#scope-clear"); // Escape above also closed the Tools panel
   await waitFor(browser, async () => (await mapNodes(browser)).length === all, "all nodes back");
-  await (await $("#scope-play")).click();
+  await tool(browser, "#scope-play");
   await browser.pause(1000);
   assert.match(await text("#scope-label"), /▶/);
   await shot(browser, "26-time-playback");
-  await (await $("#scope-play")).click(); // stop
+  await tool(browser, "#scope-play"); // stop
   await (await $("#map-more-toggle")).click();
 });
 

@@ -54,14 +54,27 @@ export function placeLabels(
   }
   for (const c of sorted) {
     if (!c.label) continue;
-    const box: LabelBox = { id: c.id, label: c.label, x: c.x + c.size + 3, y: c.y - fontSize / 2 - 1, w: measure(c.label), h: fontSize + 2 };
-    if (box.x > width || box.x + box.w < 0 || box.y > height || box.y + box.h < 0) continue;
-    const padded = { x: box.x - pad, y: box.y - pad, w: box.w + 2 * pad, h: box.h + 2 * pad };
-    const x0 = Math.floor(padded.x / CELL), x1 = Math.floor((padded.x + padded.w) / CELL);
-    const y0 = Math.floor(padded.y / CELL), y1 = Math.floor((padded.y + padded.h) / CELL);
-    let free = true;
-    for (let i = x0; i <= x1 && free; i++) for (let j = y0; j <= y1 && free; j++) for (const o of grid.get(`${i},${j}`) ?? []) if (o.id !== c.id && overlap(o.label ? padded : box, o)) { free = false; break; }
-    if (!free) continue;
+    const w = measure(c.label);
+    // to the right of the disc, else to its left (both inside the viewport)
+    const sides = [c.x + c.size + 3, c.x - c.size - 3 - w];
+    let box: LabelBox | null = null;
+    let x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+    for (const x of sides) {
+      const b: LabelBox = { id: c.id, label: c.label, x, y: c.y - fontSize / 2 - 1, w, h: fontSize + 2 };
+      if (b.x < 0 || b.x + b.w > width || b.y < 0 || b.y + b.h > height) continue;
+      const padded = { x: b.x - pad, y: b.y - pad, w: b.w + 2 * pad, h: b.h + 2 * pad };
+      x0 = Math.floor(padded.x / CELL);
+      x1 = Math.floor((padded.x + padded.w) / CELL);
+      y0 = Math.floor(padded.y / CELL);
+      y1 = Math.floor((padded.y + padded.h) / CELL);
+      let free = true;
+      for (let i = x0; i <= x1 && free; i++) for (let j = y0; j <= y1 && free; j++) for (const o of grid.get(`${i},${j}`) ?? []) if (o.id !== c.id && overlap(o.label ? padded : b, o)) { free = false; break; }
+      if (free) {
+        box = b;
+        break;
+      }
+    }
+    if (!box) continue;
     out.push(box);
     for (let i = x0; i <= x1; i++) for (let j = y0; j <= y1; j++) {
       const k = `${i},${j}`;

@@ -79,22 +79,41 @@ export function hierarchyLayout(nodes: LNode[], edges: LEdge[], charWidth = 6.6)
     const k = Math.round(p.x - p.n.size);
     ranks.set(k, [...(ranks.get(k) ?? []), p]);
   }
-  const maxRows = Math.max(8, Math.ceil(Math.sqrt(nodes.length) * 1.3));
   const rowH = 34;
-  let shift = 0;
-  const out: Positions = new Map();
-  for (const k of [...ranks.keys()].sort((a, b) => a - b)) {
-    const list = ranks.get(k)!.sort((a, b) => a.y - b.y);
-    const cols = Math.ceil(list.length / maxRows);
-    const colW = Math.max(...list.map((p) => p.w)) + 16;
-    list.forEach((p, i) => {
-      const x = p.x + shift + (cols > 1 ? Math.floor(i / maxRows) * colW : 0);
-      const y = cols > 1 ? ((i % maxRows) - (Math.min(maxRows, list.length) - 1) / 2) * rowH : p.y;
-      if (!p.n.fixed) out.set(p.n.id, { x, y: -y });
-    });
-    shift += (cols - 1) * colW;
+  const keys = [...ranks.keys()].sort((a, b) => a - b);
+  for (const k of keys) ranks.get(k)!.sort((a, b) => a.y - b.y);
+  const fold = (maxRows: number) => {
+    let shift = 0;
+    const out: Positions = new Map();
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (const k of keys) {
+      const list = ranks.get(k)!;
+      const cols = Math.ceil(list.length / maxRows);
+      const colW = Math.max(...list.map((p) => p.w)) + 16;
+      list.forEach((p, i) => {
+        const x = p.x + shift + (cols > 1 ? Math.floor(i / maxRows) * colW : 0);
+        const y = cols > 1 ? ((i % maxRows) - (Math.min(maxRows, list.length) - 1) / 2) * rowH : p.y;
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x + p.w);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y);
+        if (!p.n.fixed) out.set(p.n.id, { x, y: -y });
+      });
+      shift += (cols - 1) * colW;
+    }
+    return { out, aspect: (x1 - x0) / Math.max(rowH, y1 - y0) };
+  };
+  // the fewest columns that keep the picture about as wide as a laptop's map (≤ 2:1)
+  const tallest = Math.max(1, ...keys.map((k) => ranks.get(k)!.length));
+  let best = fold(tallest);
+  for (let rows = 8; rows < tallest; rows += 2) {
+    const f = fold(rows);
+    if (f.aspect <= 2) {
+      best = f;
+      break;
+    }
   }
-  return out;
+  return best.out;
 }
 
 /**
