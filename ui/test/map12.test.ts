@@ -184,3 +184,21 @@ describe("export", () => {
     expect(legendRows([{ label: "a", w: 50 }, { label: "b", w: 50 }, { label: "c", w: 50 }], 120, 10)).toEqual([[0, 1], [2]]);
   });
 });
+
+describe("left-to-right folding", () => {
+  it("a fan-out of 40 folds into columns about as wide as high, rows never closer than a node", () => {
+    const nodes = [node("root"), ...Array.from({ length: 40 }, (_, i) => node(`c${i}`))];
+    const pos = hierarchyLayout(nodes, nodes.slice(1).map((n) => ({ from: "root", to: n.id })));
+    const kids = nodes.slice(1).map((n) => pos.get(n.id)!);
+    const xs = new Set(kids.map((p) => Math.round(p.x)));
+    expect(xs.size).toBeGreaterThan(1);
+    const ys = kids.map((p) => p.y);
+    const height = Math.max(...ys) - Math.min(...ys);
+    // the folded rank is centred on the root's row
+    expect(Math.abs((Math.max(...ys) + Math.min(...ys)) / 2 - pos.get("root")!.y)).toBeLessThan(height / 2);
+    for (const x of xs) {
+      const col = kids.filter((p) => Math.round(p.x) === x).map((p) => p.y).sort((a, b) => a - b);
+      for (let i = 1; i < col.length; i++) expect(col[i] - col[i - 1]).toBeGreaterThanOrEqual(20);
+    }
+  });
+});

@@ -62,21 +62,23 @@ export function forceLayout(nodes: LNode[], edges: LEdge[], iterations = 200, fr
 /** Hierarchical, left to right: ranks follow edge direction (parent → child process, path order). */
 export function hierarchyLayout(nodes: LNode[], edges: LEdge[], charWidth = 6.6): Positions {
   const g = new dagre.graphlib.Graph({ multigraph: false });
-  g.setGraph({ rankdir: "LR", nodesep: 14, ranksep: 60, marginx: 0, marginy: 0 });
+  g.setGraph({ rankdir: "LR", nodesep: 16, ranksep: 50, marginx: 0, marginy: 0 });
   g.setDefaultEdgeLabel(() => ({}));
-  for (const n of nodes) g.setNode(n.id, { width: n.size * 2 + 6 + Math.min(32, n.label.length) * charWidth, height: Math.max(n.size * 2, 18) });
+  // room for about 18 characters of label: wider boxes would spread the ranks so far that the
+  // fitted map draws nodes on top of each other (sigma sizes nodes in pixels, not in units)
+  for (const n of nodes) g.setNode(n.id, { width: n.size * 2 + 6 + Math.min(18, n.label.length) * charWidth, height: Math.max(n.size * 2, 20) });
   for (const e of edges) if (e.from !== e.to && g.hasNode(e.from) && g.hasNode(e.to)) g.setEdge(e.from, e.to);
   dagre.layout(g);
   // dagre gives box centres with y down; the disc sits at the box's left, its label to the right
   const placed = nodes.map((n) => {
     const p = g.node(n.id) as { x: number; y: number; width: number };
-    return { n, x: p.x - p.width / 2 + n.size, y: p.y, w: p.width };
+    return { n, cx: p.x, x: p.x - p.width / 2 + n.size, y: p.y, w: p.width };
   });
   // a rank with a big fan-out (one alert → 40 alerts) folds into side-by-side columns, so the
   // map stays about as wide as it is high instead of one column too dense to read
   const ranks = new Map<number, typeof placed>();
   for (const p of placed) {
-    const k = Math.round(p.x - p.n.size);
+    const k = Math.round(p.cx); // one rank = one box centre line in dagre's output
     ranks.set(k, [...(ranks.get(k) ?? []), p]);
   }
   const rowH = 34;
@@ -90,9 +92,12 @@ export function hierarchyLayout(nodes: LNode[], edges: LEdge[], charWidth = 6.6)
       const list = ranks.get(k)!;
       const cols = Math.ceil(list.length / maxRows);
       const colW = Math.max(...list.map((p) => p.w)) + 16;
+      const left = k - (colW - 16) / 2; // discs of a rank in one column, labels to their right
+      // a folded rank stays centred where dagre put it
+      const mid = list.reduce((t, p) => t + p.y, 0) / list.length;
       list.forEach((p, i) => {
-        const x = p.x + shift + (cols > 1 ? Math.floor(i / maxRows) * colW : 0);
-        const y = cols > 1 ? ((i % maxRows) - (Math.min(maxRows, list.length) - 1) / 2) * rowH : p.y;
+        const x = left + p.n.size + shift + (cols > 1 ? Math.floor(i / maxRows) * colW : 0);
+        const y = cols > 1 ? mid + ((i % maxRows) - (Math.min(maxRows, list.length) - 1) / 2) * rowH : p.y;
         x0 = Math.min(x0, x);
         x1 = Math.max(x1, x + p.w);
         y0 = Math.min(y0, y);
