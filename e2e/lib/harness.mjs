@@ -175,8 +175,17 @@ export async function openNodeMenu(browser, id) {
   // a bar or the legend drawn over the node would take the click
   const onMap = await browser.execute((q) => document.elementFromPoint(q.x, q.y)?.closest("#map") !== null, p);
   if (!onMap) throw new Error(`node ${id} is covered at ${p.x},${p.y}`);
+  const shown = async () => (await browser.$$("#explore-menu button[data-query]")).length > 0 || (await browser.execute(() => document.querySelector("#explore-menu")?.textContent.includes("Nothing to explore") ?? false));
   await pointer(browser, press(p, 2));
-  await waitFor(browser, async () => (await browser.$$("#explore-menu button[data-query]")).length > 0 || (await browser.execute(() => document.querySelector("#explore-menu")?.textContent.includes("Nothing to explore") ?? false)), `menu of ${id}`).catch(async (e) => {
+  // the first right-click on a freshly opened map is sometimes lost under WebKitWebDriver
+  // (its synthetic events; not reproduced by hand): one more try before failing
+  const first = await browser.waitUntil(shown, { timeout: 4000, interval: 100 }).then(() => true, () => false);
+  if (!first) {
+    console.log(`# right-click on ${id} showed no menu; retrying once`);
+    await browser.pause(600);
+    await pointer(browser, press(p, 2));
+  }
+  await waitFor(browser, shown, `menu of ${id}`).catch(async (e) => {
     const why = await browser.execute(() => JSON.stringify({ menu: document.querySelector("#explore-menu")?.outerHTML?.slice(0, 200) ?? null, err: document.querySelector("#error-banner")?.textContent ?? null, sel: window.__cbMap?.selection(), title: document.querySelector("#pane-title")?.textContent }));
     throw new Error(`${e.message}: ${why}`);
   });
