@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { cb, clickNode, mapNodes, nodeCount, root, shot, startDriver, tmpdir, waitFor } from "../lib/harness.mjs";
+import { cb, clickNode, fmt, mapNodes, nodeCount, openNodeMenu, root, shot, startDriver, tmpdir, waitFor } from "../lib/harness.mjs";
 
 const CAP = 25; // the window's page size for one expansion (MapView.svelte)
 
@@ -106,8 +106,7 @@ test("Investigate opens the map; a node's menu counts before expanding; expansio
   let target = a.id;
   let queries = [];
   for (const n of [a.id, ...beforeExpand.filter((x) => x.startsWith("entity:"))].slice(0, 8)) {
-    await clickNode(browser, n);
-    await waitFor(browser, async () => (await browser.$$("#explore-menu button[data-query]")).length > 0, `queries with counts of ${n}`);
+    await openNodeMenu(browser, n);
     const qs = await browser.execute(() => [...document.querySelectorAll("#explore-menu button[data-query]")].map((b) => ({ id: b.dataset.query, count: Number(b.dataset.count) })));
     const best = (l) => Math.max(0, ...l.filter((q) => q.id !== "entities").map((q) => q.count));
     if (best(qs) > best(queries)) {
@@ -116,13 +115,11 @@ test("Investigate opens the map; a node's menu counts before expanding; expansio
     }
     await browser.keys(["Escape"]);
   }
-  await clickNode(browser, target);
-  await (await browser.$("#explore-menu")).waitForExist({ timeout: 10000 });
-  await waitFor(browser, async () => (await browser.$$("#explore-menu button[data-query]")).length > 0, "queries with counts");
+  await openNodeMenu(browser, target);
   console.log(`# menu of ${target}: ${JSON.stringify(queries)}`);
   // the property pane shows the clicked node's identifiers
-  await waitFor(browser, async () => (await browser.$("#identifiers")).isExisting(), "identifiers");
-  const ids = await (await browser.$("#identifiers")).getText();
+  await waitFor(browser, async () => (await browser.$("#summary")).isExisting(), "summary");
+  const ids = await (await browser.$("#summary")).getText();
   assert.ok(ids.length > 0);
   const detail = cb(["show", casePath, target, "--json"]);
   assert.equal(await (await browser.$("#pane-title")).getText(), detail.label);
@@ -140,7 +137,7 @@ test("Investigate opens the map; a node's menu counts before expanding; expansio
   assert.equal(Number(await last.getAttribute("data-added")), added.length);
   assert.equal(Number(await last.getAttribute("data-total")), q.count);
   assert.ok(already >= 0 && already <= beforeExpand.length, `added ${added.length} of ${q.count} (cap ${CAP}), ${already} already on the map`);
-  if (q.count > CAP) assert.equal(await (await browser.$("#more")).getText(), `${q.count - CAP} more`);
+  if (q.count > CAP) assert.equal(await (await browser.$("#more")).getText(), `${fmt(q.count - CAP)} more`);
   assert.equal(await nodeCount(browser), after.length);
 });
 
@@ -162,8 +159,7 @@ test("expanding several nodes grows a map of 30+ nodes", async () => {
     const order = [...nodes.filter((x) => x.startsWith("alert:")), ...nodes.filter((x) => !x.startsWith("alert:"))].filter((x) => !tried.has(x));
     for (const n of order.slice(0, 8)) {
       tried.add(n);
-      await clickNode(browser, n);
-      await waitFor(browser, async () => (await browser.$$("#explore-menu button[data-query]")).length > 0, "menu").catch(() => {});
+      await openNodeMenu(browser, n).catch(() => {});
       const q = await browser.execute(() => {
         const bs = [...document.querySelectorAll("#explore-menu button[data-query]")].filter((x) => !x.disabled);
         const b = bs.find((x) => x.dataset.query === "entities") ?? bs.sort((x, y) => Number(y.dataset.count) - Number(x.dataset.count))[0];

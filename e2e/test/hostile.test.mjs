@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { cb, clickNode, mapNodes, root, shot, startDriver, tmpdir, waitFor } from "../lib/harness.mjs";
+import { cb, clickNode, mapNodes, openNodeMenu, root, shot, startDriver, tmpdir, waitFor } from "../lib/harness.mjs";
 
 const dir = tmpdir("hostile");
 const casePath = path.join(dir, "hostile.caseboard");
@@ -51,8 +51,7 @@ test("payloads in the queue, details and map are literal text; nothing runs", as
 
   await (await browser.$("#investigate")).click();
   await waitFor(browser, async () => (await mapNodes(browser)).length >= 1, "map");
-  await clickNode(browser, a.id);
-  await waitFor(browser, async () => (await browser.$$("#explore-menu button[data-query]")).length > 0, "menu");
+  await openNodeMenu(browser, a.id);
   const q = await browser.execute(() => [...document.querySelectorAll("#explore-menu button[data-query]")].find((b) => !b.disabled)?.dataset.query);
   await (await browser.$(`#explore-menu button[data-query="${q}"]`)).click();
   await waitFor(browser, async () => (await mapNodes(browser)).length > 1, "entities on the map");
@@ -60,7 +59,7 @@ test("payloads in the queue, details and map are literal text; nothing runs", as
   // entity pane: names/command lines as text
   for (const n of (await mapNodes(browser)).filter((x) => x.startsWith("entity:"))) {
     await clickNode(browser, n);
-    await (await browser.$("#identifiers")).waitForExist();
+    await (await browser.$("#summary")).waitForExist();
     await (await browser.$("#tab-raw")).click();
     await (await browser.$("#raw")).waitForExist();
     await (await browser.$("#tab-info")).click();

@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { cb, clickNode, mapNodes, root, shot, startDriver, tmpdir, waitFor } from "../lib/harness.mjs";
+import { cb, clickNode, mapNodes, root, shot, startDriver, tmpdir, tool, waitFor } from "../lib/harness.mjs";
 
 const dir = tmpdir("walk");
 const casePath = path.join(dir, "demo.caseboard");
@@ -47,7 +47,6 @@ test("Assess: the alert's attacked resource, description, and escalation to Sam 
   assert.ok(host, "the attacked host is on the map");
   await clickNode(browser, host);
   await waitFor(browser, async () => /msticalertswin1/i.test(await (await $("#pane-title")).getText()), "host in the pane");
-  await browser.keys(["Escape"]);
   await shot(browser, "w2-attacked-resource");
   // not a false positive: escalate
   await (await $(`#queue li.item[data-id="${sql.id}"]`)).click();
@@ -71,8 +70,7 @@ test("Diagnose: Sam reads the remediation steps and searches the raw events of t
   const ip = (await mapNodes(browser)).find((n) => n.startsWith("entity:") && cb(["show", casePath, n, "--json"]).fields.kind === "ip");
   assert.ok(ip, "the attacker IP is on the map");
   await clickNode(browser, ip);
-  await browser.keys(["Escape"]);
-  await (await $("#search-from")).click();
+  await tool(browser, "#search-from");
   await waitFor(browser, async () => (await $("#search-total")).isExisting(), "results");
   const q = await (await $("#search-input")).getValue();
   assert.match(q, /^ip:"131\.107\.147\.209"$/);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { execFileSync, execSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { cb, clickNode, mapNodes, root, shot, startDriver, tmpdir, waitFor } from "../lib/harness.mjs";
+import { cb, clickNode, mapNodes, root, shot, startDriver, tmpdir, tool, waitFor } from "../lib/harness.mjs";
 
 const dir = tmpdir("work");
 const casePath = path.join(dir, "work.caseboard");
@@ -184,9 +184,9 @@ test("the path between two chosen nodes highlights exactly what `caseboard path`
     if (await (await $("#explore-menu")).isExisting()) await browser.keys(["Escape"]);
   };
   await selectOnMap(pair[0]);
-  await (await $("#path-from")).click();
+  await tool(browser, "#path-from");
   await selectOnMap(pair[1]);
-  await (await $("#path-to")).click();
+  await tool(browser, "#path-to");
   await waitFor(browser, async () => (await browser.execute(() => window.__cbTools.pathNodes().length)) > 0, "path drawn").catch(async (e) => {
     const note = await browser.execute((b) => [document.querySelector("#tools-note")?.textContent, document.querySelector("#path-to")?.disabled, document.querySelector("#pane-title")?.textContent, JSON.stringify(window.__cbMap.screenPos(b))].join(" | "), pair[1]);
     throw new Error(`${e.message}; pair ${pair}; note: ${note}; want ${want.nodes.map((n) => n.id)}`);
@@ -197,10 +197,12 @@ test("the path between two chosen nodes highlights exactly what `caseboard path`
   assert.deepEqual(edges, want.edges.map((e) => e.id).sort());
   await shot(browser, "24-path");
   await (await $("#path-clear")).click();
+  await (await $("#map-more-toggle")).click(); // the panel covers part of the map
 });
 
 test("time scope hides nodes outside the window; playback steps through time", async () => {
   const all = (await mapNodes(browser)).length;
+  await (await $("#map-more-toggle")).click();
   const to = await $("#scope-to");
   // drag the end of the scope to the earliest time
   await browser.execute(() => {
@@ -215,35 +217,38 @@ test("time scope hides nodes outside the window; playback steps through time", a
   console.log(`# time scope: ${all} nodes → ${scoped} shown`);
   assert.ok(await to.isExisting());
   await shot(browser, "25-time-scope");
-  await (await $("#scope-clear")).click();
+  await tool(browser, "#scope-clear"); // Escape above also closed the Tools panel
   await waitFor(browser, async () => (await mapNodes(browser)).length === all, "all nodes back");
-  await (await $("#scope-play")).click();
+  await tool(browser, "#scope-play");
   await browser.pause(1000);
   assert.match(await text("#scope-label"), /▶/);
   await shot(browser, "26-time-playback");
-  await (await $("#scope-play")).click(); // stop
+  await tool(browser, "#scope-play"); // stop
+  await (await $("#map-more-toggle")).click();
 });
 
 test("PNG export writes a non-blank image; SVG export writes the map with escaped labels", async () => {
   const base = path.join(dir, "export-map");
   await browser.execute((b) => (window.__cbSaveAs = b), base);
-  await (await $("#export-png")).click();
+  await tool(browser, "#export-png");
   await waitFor(browser, async () => fs.existsSync(`${base}.png`) && fs.statSync(`${base}.png`).size > 0, "PNG written");
   const size = fs.statSync(`${base}.png`).size;
   const colours = Number(execSync(`convert ${JSON.stringify(base + ".png")} -format %k info:`, { encoding: "utf8" }).trim());
   console.log(`# png export: ${size} bytes, ${colours} colours`);
   assert.ok(size > 5000, `PNG size ${size}`);
   assert.ok(colours > 10, `PNG has ${colours} colours`);
-  await (await $("#export-svg")).click();
+  await tool(browser, "#export-svg");
   await waitFor(browser, async () => fs.existsSync(`${base}.svg`), "SVG written");
   const svg = fs.readFileSync(`${base}.svg`, "utf8");
   assert.match(svg, /^<\?xml/);
   assert.ok((svg.match(/<circle /g) ?? []).length >= 3);
   await browser.execute(() => (window.__cbSaveAs = undefined));
   // redact labels for screenshots
-  await (await $("#map-redact")).click();
+  await tool(browser, "#map-redact");
+  await (await $("#map-more-toggle")).click();
   await shot(browser, "27-redacted");
-  await (await $("#map-redact")).click();
+  await tool(browser, "#map-redact");
+  await (await $("#map-more-toggle")).click();
 });
 
 test("import a real EVTX file from the Sources view: progress, then the new counts", async () => {

@@ -1,7 +1,7 @@
 // GENERATED from the cb-api wire types by `cargo test -p caseboard-app bindings` — do not edit.
 // Regenerate: UPDATE_BINDINGS=1 cargo test -p caseboard-app --features custom-protocol bindings
 
-export type ErrorCode = "no_case" | "missing" | "not_a_case" | "not_found" | "bad_input" | "unknown_format" | "directory" | "unreadable" | "storage" | "cancelled" | "internal";
+export type ErrorCode = "no_case" | "missing" | "not_a_case" | "not_found" | "bad_input" | "unknown_format" | "directory" | "unreadable" | "storage" | "cancelled" | "changed" | "not_sealed" | "internal";
 
 export type ErrorReply = { code: ErrorCode, message: string, };
 
@@ -17,7 +17,11 @@ export type CaseInfo = { path: string, name: string, stats: Stats, };
 
 export type QueueSort = "severity" | "time";
 
-export type AlertRow = { id: NodeId, ext_id: string, name: string, alert_type: string, severity: Severity | null, status: string, classification: string, owner: string, start: string | null, end: string | null, provider: string, product: string, compromised_entity: string, entities: Array<NodeId>, };
+export type AlertRow = { id: NodeId, ext_id: string, name: string, alert_type: string, severity: Severity | null, status: string, classification: string, owner: string, start: string | null, end: string | null, provider: string, product: string, compromised_entity: string, entities: Array<NodeId>, 
+/**
+ * The Sigma rule that raised the alert (a local detection); absent for imported alerts.
+ */
+rule?: RuleRef | null, };
 
 export type IncidentRow = { id: NodeId, ext_id: string, title: string, number: number | null, severity: Severity | null, status: string, classification: string, owner: string, created: string | null, first_activity: string | null, last_activity: string | null, provider: string, 
 /**
@@ -33,7 +37,12 @@ alerts: Array<NodeId>,
  */
 missing_alerts: Array<string>, };
 
-export type EntityRow = { id: NodeId, kind: string, label: string, key: string, strength: string, };
+export type EntityRow = { id: NodeId, kind: string, label: string, key: string, strength: string, 
+/**
+ * The identifiers and details the records gave (a process: ProcessGuid, ProcessId,
+ * Image, CommandLine, CreationTime, host).
+ */
+props: JsonValue, };
 
 export type Queue = { alerts: Array<AlertRow>, incidents: Array<IncidentRow>, };
 
@@ -204,7 +213,19 @@ eta_secs: number | null, elapsed_secs: number, };
 
 export type SkippedRecord = { record: number, reason: string, };
 
-export type FileReport = { path: string, format: string, sha256: string, size: number, added: Counts, merged: number, skipped: Array<SkippedRecord>, 
+export type FileReport = { path: string, format: string, sha256: string, size: number, added: Counts, merged: number, 
+/**
+ * The first 1,000 skipped records with their reason.
+ */
+skipped: Array<SkippedRecord>, 
+/**
+ * Every skipped record, counted.
+ */
+skipped_total: number, 
+/**
+ * Skipped records per kind of reason.
+ */
+skipped_by_reason: { [key in string]?: number }, 
 /**
  * Set when the same bytes were imported before (then nothing was added).
  */
@@ -258,25 +279,114 @@ export type IncidentEdit = { incident: NodeId, alert: NodeId,
  */
 changed: boolean, };
 
-export type SourceRow = { id: number, path: string, sha256: string, size: number, format: string, imported_at: string, counts: Record<string, number>, merged: number, skipped: Array<{ record: number, reason: string }>, };
+export type SourceRow = { id: number, path: string, sha256: string, size: number, format: string, imported_at: string, counts: Record<string, number>, merged: number, skipped: Array<{ record: number, reason: string }>, 
+/**
+ * The path as the analyst typed it (`path` is absolute).
+ */
+typed_path: string | null, 
+/**
+ * `{total, by_reason}`: every skipped record counted (`skipped` keeps the first 1,000).
+ */
+skipped_summary: JsonValue | null, };
 
 export type SourceList = { sources: Array<SourceRow>, };
 
-export type SourceCheck = { path: string, 
+export type Finding = { 
 /**
- * The SHA-256 recorded at import.
+ * chain, signature, head, key, state, import, source, evidence, seal
+ */
+check: string, 
+/**
+ * `true`: the case does not verify.
+ */
+fail: boolean, 
+/**
+ * What it is about: `audit:12`, `alert:3`, `source:2`…
+ */
+target: string, message: string, };
+
+export type KeyInfo = { fingerprint: string, pubkey: string, actor: string, 
+/**
+ * Entries it signed.
+ */
+entries: number, trusted: boolean, };
+
+export type SourceCheck = { id: number, 
+/**
+ * Absolute path as imported.
+ */
+path: string, typed_path: string, 
+/**
+ * SHA-256 its import recorded.
  */
 sha256: string, 
 /**
- * `ok` (same bytes), `changed`, or `missing` (cannot be read).
+ * ok, moved (found intact elsewhere), changed, missing
  */
-status: string, };
-
-export type VerifyReport = { 
+status: string, 
 /**
- * The first audit entry whose hash does not chain; `null` when the chain is intact.
+ * Where the file was read, when not at `path`.
  */
-audit_broken_at: number | null, sources: Array<SourceCheck>, };
+found_at: string | null, 
+/**
+ * SHA-256 of what is there now, when it differs.
+ */
+actual_sha256: string | null, };
+
+export type SealCheck = { path: string, entries: number, head: string, sealed_at: string, actor: string, fingerprint: string, ok: boolean, };
+
+export type VerifyReport = { case: string, 
+/**
+ * No failing finding.
+ */
+ok: boolean, case_id: string, entries: number, head: string, 
+/**
+ * The first audit entry whose link or hash is broken, if any.
+ */
+audit_broken_at: number | null, case_key: KeyInfo | null, signers: Array<KeyInfo>, sources: Array<SourceCheck>, seal: SealCheck | null, 
+/**
+ * Every problem found (and notes, `fail: false`).
+ */
+findings: Array<Finding>, };
+
+export type RuleRef = { id: string, title: string, level: string, file: string, };
+
+export type TraceNode = { id: NodeId, kind: string, label: string, props: { [key in string]?: JsonValue }, };
+
+export type TraceEdge = { kind: string, from: NodeId, to: NodeId, };
+
+export type Evidence = { source: string, record: number, 
+/**
+ * The stored event of that record, when it is one.
+ */
+event: NodeId | null, };
+
+export type TraceStep = { node: TraceNode, edge: TraceEdge | null, evidence: Array<Evidence>, time: string | null, text: string, 
+/**
+ * Matched rather than read (e.g. a connection matched to a logon by address and time).
+ */
+inferred: boolean, 
+/**
+ * `high` / `medium` / `low` for inferred steps.
+ */
+confidence: string | null, };
+
+export type Trace = { steps: Array<TraceStep>, 
+/**
+ * The oldest thing the trace reached.
+ */
+root: TraceNode, };
+
+export type Forward = { 
+/**
+ * Nodes reached, per kind (`process`, `file`, `account`, `ip`, `host`,
+ * `host-logon-session`), in kind order.
+ */
+counts: Array<[string, number]>, nodes: Array<TraceNode>, edges: Array<TraceEdge>, 
+/**
+ * True when `limit` stopped the walk.
+ */
+truncated: boolean, };
 
 export type OpenedCase = { 
 /**

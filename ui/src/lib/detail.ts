@@ -72,3 +72,90 @@ export function timeline(d: NodeDetail, q: Queue | null): TimelineItem[] {
   }
   return items.sort((x, y) => x.time.localeCompare(y.time));
 }
+
+/** Stored columns an analyst rarely needs first; shown folded under "Internals". */
+export const INTERNAL_FIELDS = new Set(["id", "key", "strength", "source_id", "record", "alias", "ext_id", "severity_override", "resource_id", "number", "n"]);
+
+/** Identifying properties an analyst asks for first, by name (Sentinel spellings, any case). */
+const KEY_PROPS = [
+  "hostname", "dnsdomain", "netbiosname", "fqdn", "osfamily", "osversion", "address", "name", "upnsuffix", "ntdomain", "aaduserid", "sid",
+  "processid", "commandline", "creationtimeutc", "directory", "algorithm", "value", "url", "resourceid", "mailboxprimaryaddress", "domainname",
+  "key", "hive", "eventid", "channel", "source", "computer", "alert_type", "provider", "product", "compromised_entity",
+];
+
+function firstText(f: Record<string, unknown>, ...keys: string[]): string | null {
+  for (const k of keys) {
+    const v = f[k];
+    if (typeof v === "string" && v !== "") return v;
+  }
+  return null;
+}
+
+export interface Summary {
+  type: string;
+  name: string;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  alerts: number;
+  /** Key identifiers (up to 8), then every other property/field, then internals. */
+  key: [string, string][];
+  other: [string, string][];
+  internals: [string, string][];
+}
+
+/** What the pane leads with: type, name, first/last seen, alerts, key identifiers. */
+export function summarize(d: NodeDetail, q: Queue | null): Summary {
+  const f = d.fields;
+  const type = d.kind === "entity" ? text(f.kind) || "entity" : d.kind;
+  const times = timeline(d, q).map((t) => t.time).filter((t) => t !== "");
+  let first = firstText(f, "start_time", "first_activity", "time", "created", "generated");
+  let lastT = firstText(f, "end_time", "last_activity", "time");
+  if (!first && times.length) first = times[0];
+  if (!lastT && times.length) lastT = times[times.length - 1];
+  const alerts = neighbours(d).filter((n) => n.kind === "alert" || n.kind === "incident").length;
+  const all = identifiers(d);
+  const internals = all.filter(([k]) => INTERNAL_FIELDS.has(k));
+  const rest = all.filter(([k]) => !INTERNAL_FIELDS.has(k) && !["label", "name", "title", "kind", "start_time", "end_time", "first_activity", "last_activity", "time"].includes(k));
+  const rank = (k: string) => {
+    const i = KEY_PROPS.indexOf(k.toLowerCase());
+    return i < 0 ? Infinity : i;
+  };
+  const keyed = rest.filter(([k]) => rank(k) < Infinity).sort((a, b) => rank(a[0]) - rank(b[0])).slice(0, 8);
+  const keySet = new Set(keyed.map(([k]) => k));
+  return { type, name: d.label, firstSeen: first, lastSeen: lastT, alerts, key: keyed, other: rest.filter(([k]) => !keySet.has(k)), internals };
+}
+
+/** "1–4, 7, 9–10" from record numbers (sorted, deduplicated). */
+export function ranges(nums: number[]): string {
+  const s = [...new Set(nums)].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < s.length; ) {
+    let j = i;
+    while (j + 1 < s.length && s[j + 1] === s[j] + 1) j++;
+    out.push(i === j ? `${s[i]}` : `${s[i]}–${s[j]}`);
+    i = j + 1;
+  }
+  return out.join(", ");
+}
+
+export interface ProvenanceGroup {
+  file: string;
+  relations: number;
+  records: string;
+  recordCount: number;
+}
+
+/** Provenance grouped per evidence file, with the record numbers as ranges. */
+export function provenanceGroups(d: NodeDetail): ProvenanceGroup[] {
+  const by = new Map<string, { n: number; recs: number[] }>();
+  for (const r of d.relations) {
+    if (!r.source) continue;
+    const g = by.get(r.source) ?? { n: 0, recs: [] };
+    g.n++;
+    if (r.record !== null) g.recs.push(r.record);
+    by.set(r.source, g);
+  }
+  return [...by.entries()]
+    .map(([file, g]) => ({ file, relations: g.n, records: ranges(g.recs), recordCount: new Set(g.recs).size }))
+    .sort((a, b) => b.relations - a.relations || a.file.localeCompare(b.file));
+}

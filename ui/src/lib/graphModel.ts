@@ -14,6 +14,8 @@ export type NodeAttrs = {
   x: number;
   y: number;
   label: string;
+  /** The whole label (hover box); `label` is cut for the canvas. */
+  fullLabel: string;
   kind: string;
   severity: string | null;
   time: string | null;
@@ -95,6 +97,7 @@ export function syncGraph(g: MapGraph, state: MapState, anchor: string | null = 
     const v = n.view;
     const attrs: Omit<NodeAttrs, "x" | "y"> = {
       label: shortLabel(v.label || v.id),
+      fullLabel: (v.label || v.id).replace(/\s+/g, " ").trim(),
       kind: v.kind,
       severity: v.severity,
       time: v.time,
@@ -136,7 +139,7 @@ export function syncGraph(g: MapGraph, state: MapState, anchor: string | null = 
   }
 
   // hubs draw a little larger, so sigma's label grid names them first
-  g.forEachNode((n, a) => g.setNodeAttribute(n, "size", sizeFor(a.kind) + Math.min(6, Math.log2(1 + g.degree(n)) * 1.5)));
+  g.forEachNode((n, a) => g.setNodeAttribute(n, "size", sizeFor(a.kind) + Math.min(10, Math.log2(1 + g.degree(n)) * 2)));
 
   placeUnplaced(g, unplaced, anchor);
   return added;

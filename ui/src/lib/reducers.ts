@@ -1,16 +1,12 @@
 // View state → sigma reducers. The graph model holds data; selection/hover/hidden are applied
 // here at render time, never written into the model.
 import type { EdgeAttrs, MapGraph, NodeAttrs } from "./graphModel";
-import { redactedLabel } from "./tools";
-
-/** A node's number among the nodes of its kind (stable for one map: graph order). */
-function redactIndex(g: MapGraph, node: string): number {
-  const kind = g.getNodeAttribute(node, "kind");
-  return g.filterNodes((_, a) => a.kind === kind).indexOf(node);
-}
+import { redactNodeLabel, type Pseudonyms } from "./redact";
 
 export interface ViewState {
   selected: string | null;
+  /** Every selected node (multi-select); `selected` is the primary one. */
+  selection: Set<string>;
   hovered: string | null;
   /** Nodes folded away in the view only (the model's own `hidden` comes from the engine). */
   folded: Set<string>;
@@ -21,18 +17,20 @@ export interface ViewState {
    * hidden by time playback — all view-only. */
   path?: { nodes: Set<string>; edges: Set<string> } | null;
   redact?: boolean;
+  pseudo?: Pseudonyms;
   playHidden?: Set<string> | null;
 }
 
 export function emptyView(): ViewState {
-  return { selected: null, hovered: null, folded: new Set(), fresh: new Set(), dark: false };
+  return { selected: null, selection: new Set(), hovered: null, folded: new Set(), fresh: new Set(), dark: false };
 }
 
 export function nodeReducer(g: MapGraph, v: ViewState) {
-  const focus = v.hovered ?? v.selected;
-  const near = focus && g.hasNode(focus) ? new Set([focus, ...g.neighbors(focus)]) : null;
+  const focus = v.hovered ? [v.hovered] : v.selection.size ? [...v.selection] : v.selected ? [v.selected] : [];
+  const near = focus.some((f) => g.hasNode(f)) ? new Set(focus.filter((f) => g.hasNode(f)).flatMap((f) => [f, ...g.neighbors(f)])) : null;
   return (node: string, a: NodeAttrs): Partial<NodeAttrs> & { highlighted?: boolean; zIndex?: number; forceLabel?: boolean } => {
     const out: Partial<NodeAttrs> & { highlighted?: boolean; zIndex?: number; forceLabel?: boolean } = { ...a };
+    if (a.pinned) out.label = `⚑ ${a.label}`;
     if (a.hidden || v.folded.has(node)) out.hidden = true;
     if (a.collapsed) out.label = `${a.label} (+)`;
     if (near && !near.has(node)) {
@@ -43,8 +41,10 @@ export function nodeReducer(g: MapGraph, v: ViewState) {
       out.zIndex = 1;
       if (near) out.forceLabel = true; // the focus and its neighbours always say what they are
     }
-    if (node === v.selected) {
-      out.highlighted = true;
+    if (node === v.selected || v.selection.has(node)) {
+      // one selected node gets sigma's halo and label box; several get rings (MapView), so
+      // their boxes do not pile up
+      if (v.selection.size <= 1) out.highlighted = true;
       out.zIndex = 2;
     }
     if (v.playHidden?.has(node)) out.hidden = true;
@@ -58,9 +58,14 @@ export function nodeReducer(g: MapGraph, v: ViewState) {
       } else {
         out.color = v.dark ? "#334155" : "#e2e8f0";
         out.zIndex = 0;
+        out.label = "";
       }
     }
-    if (v.redact && out.label) out.label = redactedLabel(a.kind, redactIndex(g, node));
+    if (v.redact && v.pseudo) {
+      const shown = redactNodeLabel(v.pseudo, a.kind, a.fullLabel);
+      if (out.label) out.label = shown;
+      out.fullLabel = shown;
+    }
     return out;
   };
 }

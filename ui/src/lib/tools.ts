@@ -79,11 +79,6 @@ function order(kind: string): number {
   return ["incident", "alert", "host", "account", "ip", "process", "file", "event"].indexOf(kind) >>> 0;
 }
 
-/** A label for screenshots: the kind and a stable number instead of the evidence text. */
-export function redactedLabel(kind: string, index: number): string {
-  return `${kind} #${index + 1}`;
-}
-
 export interface SvgNode { id: string; x: number; y: number; r: number; color: string; label: string }
 export interface SvgEdge { from: string; to: string; color: string; width: number }
 
@@ -91,17 +86,37 @@ export interface SvgEdge { from: string; to: string; color: string; width: numbe
 const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** The map as a standalone SVG document. Labels are escaped (never markup) and XML-illegal characters dropped. */
-export function buildSvg(width: number, height: number, bg: string, fg: string, nodes: SvgNode[], edges: SvgEdge[]): string {
-  const esc = (s: string) =>
-    s.replace(XML_ILLEGAL, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+export function buildSvg(
+  width: number,
+  height: number,
+  bg: string,
+  fg: string,
+  nodes: SvgNode[],
+  edges: SvgEdge[],
+  meta: { title: string; subtitle: string; legend: { label: string; color: string }[] } | null = null,
+): string {
+  const esc = (s: string) => s.replace(XML_ILLEGAL, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
   const n = (v: number) => (Math.round(v * 10) / 10).toString();
   const at = new Map(nodes.map((x) => [x.id, x]));
+  const head = meta ? 56 : 0;
+  const foot = meta ? 34 : 0;
   const parts = [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${n(width)}" height="${n(height)}" viewBox="0 0 ${n(width)} ${n(height)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${n(width)}" height="${n(height + head + foot)}" viewBox="0 0 ${n(width)} ${n(height + head + foot)}">`,
     `<rect width="100%" height="100%" fill="${esc(bg)}"/>`,
-    `<g stroke-linecap="round">`,
   ];
+  if (meta) {
+    parts.push(`<text x="14" y="24" font-family="DejaVu Sans, sans-serif" font-size="17" font-weight="bold" fill="${esc(fg)}">${esc(meta.title)}</text>`);
+    parts.push(`<text x="14" y="44" font-family="DejaVu Sans, sans-serif" font-size="12" fill="${esc(fg)}" opacity="0.75">${esc(meta.subtitle)}</text>`);
+    let x = 14;
+    parts.push(`<g font-family="DejaVu Sans, sans-serif" font-size="12" fill="${esc(fg)}">`);
+    for (const l of meta.legend) {
+      parts.push(`<circle cx="${n(x + 5)}" cy="${n(head + height + 18)}" r="5" fill="${esc(l.color)}"/><text x="${n(x + 14)}" y="${n(head + height + 22)}">${esc(l.label)}</text>`);
+      x += 30 + l.label.length * 7;
+    }
+    parts.push(`</g>`);
+  }
+  parts.push(`<g transform="translate(0 ${head})">`, `<g stroke-linecap="round">`);
   for (const e of edges) {
     const a = at.get(e.from);
     const b = at.get(e.to);
@@ -113,6 +128,6 @@ export function buildSvg(width: number, height: number, bg: string, fg: string, 
     parts.push(`<circle cx="${n(x.x)}" cy="${n(x.y)}" r="${n(x.r)}" fill="${esc(x.color)}"/>`);
     if (x.label) parts.push(`<text x="${n(x.x + x.r + 3)}" y="${n(x.y + 4)}">${esc(x.label)}</text>`);
   }
-  parts.push(`</g></svg>`);
+  parts.push(`</g></g></svg>`);
   return parts.join("\n");
 }

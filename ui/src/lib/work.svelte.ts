@@ -4,6 +4,7 @@
 import type Sigma from "sigma";
 import type { EdgeAttrs, MapGraph, NodeAttrs } from "./graphModel";
 import type { ViewState } from "./reducers";
+import { Pseudonyms } from "./redact";
 
 export type DrawerTab = "search" | "sources" | "table";
 
@@ -25,7 +26,40 @@ export const work = $state({
   /** Files queued from a drop or the dialog, taken by the Sources view. */
   pendingImport: [] as string[],
   dropHover: false,
+  /** Nodes selected on the map (Ctrl/Shift-click, box select, keyboard); primary last. */
+  sel: [] as string[],
+  /** The start of a path the analyst is choosing ("path from here"). */
+  pathFrom: null as string | null,
+  /** One line about the last map tool result (path found, file saved). */
+  note: null as string | null,
+  /** The map's tools panel (overflow of the toolbar) and the shortcut help are open. */
+  toolsOpen: false,
+  /** The open case's name (export headers). */
+  caseName: "",
+  help: false,
+  /** Bumped when redaction learnt new names (views that show names re-render). */
+  names: 0,
 });
+
+/** One pseudonym per entity name for the whole window while redacting. */
+export const pseudo = new Pseudonyms();
+/** Register the entity names a reply carries (ids → labels), so redaction knows them all
+ *  before anything is drawn (same name → same pseudonym everywhere). */
+export function learnNames(labels: Record<string, string>, kinds: Record<string, string> = {}) {
+  const before = pseudo.size();
+  for (const [id, label] of Object.entries(labels)) if (id.startsWith("entity:")) pseudo.name(label, kinds[id]);
+  if (pseudo.size() !== before) work.names++;
+}
+/** An entity's name as shown: its pseudonym while redacting. */
+export function shownName(label: string, kind = "entity"): string {
+  void work.names;
+  return work.redact ? pseudo.name(label, kind) : label;
+}
+/** Free text as shown: known names replaced while redacting. */
+export function shownText(text: string): string {
+  void work.names;
+  return work.redact ? pseudo.scrub(text) : text;
+}
 
 /** What the map registers so the tools can draw over it and export it. */
 export interface MapBridge {
