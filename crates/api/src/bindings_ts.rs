@@ -7,6 +7,8 @@ use ts_rs::TS;
 pub fn bindings(extra: &[String]) -> String {
     use crate::*;
     let decls = [
+        // what ts-rs names serde_json::Value (props of entities, relations, trace nodes)
+        "type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;".to_string(),
         error::ErrorCode::decl(),
         error::ErrorReply::decl(),
         cb_domain::NodeId::decl(),

@@ -1,6 +1,8 @@
 // GENERATED from the cb-api wire types by `cargo test -p caseboard-app bindings` — do not edit.
 // Regenerate: UPDATE_BINDINGS=1 cargo test -p caseboard-app --features custom-protocol bindings
 
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
+
 export type ErrorCode = "no_case" | "missing" | "not_a_case" | "not_found" | "bad_input" | "unknown_format" | "directory" | "unreadable" | "storage" | "cancelled" | "changed" | "not_sealed" | "internal";
 
 export type ErrorReply = { code: ErrorCode, message: string, };
