@@ -33,7 +33,7 @@ pub struct ImportOutcome {
     pub added: Counts,
     /// Records that named something already in the case (alerts, incidents, entities).
     pub merged: u64,
-    /// The first [`SKIPPED_KEPT`] skipped records (see `skipped_total`, `skipped_by_reason`).
+    /// The first `SKIPPED_KEPT` (1,000) skipped records (see `skipped_total`, `skipped_by_reason`).
     pub skipped: Vec<SkippedRecord>,
     /// Every skipped record, counted.
     #[serde(default)]
