@@ -64,7 +64,7 @@ fn responses_keep_the_documented_fields() {
     let ents = json(&queue::entities(&case, Some("host")).unwrap());
     assert_eq!(
         keys(&ents["entities"][0]),
-        ["id", "kind", "label", "key", "strength"]
+        ["id", "kind", "label", "key", "strength", "props"]
     );
 
     let id = cb_api::node_id(a["id"].as_str().unwrap()).unwrap();
