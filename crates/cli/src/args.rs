@@ -24,9 +24,12 @@ pub enum Cmd {
         files: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
-        /// run the bundled Sigma rules on each event as it is imported
+        /// run Sigma rules on each event as it is imported (the bundled SigmaHQ rules by
+        /// default; --rules/--min-level/--status/--no-bundled as for `detect`)
         #[arg(long)]
         detect: bool,
+        #[command(flatten)]
+        rules: crate::detect::RuleArgs,
     },
     /// Run Sigma rules (bundled SigmaHQ rules and --rules folders) over the case's events.
     Detect(crate::detect::DetectArgs),

@@ -9,7 +9,12 @@ use cb_api::export::ExportRequest;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-pub fn import(case: &Path, files: &[PathBuf], json: bool, detect: bool) -> Result<()> {
+pub fn import(
+    case: &Path,
+    files: &[PathBuf],
+    json: bool,
+    rules: Option<cb_api::detect::DetectSettings>,
+) -> Result<()> {
     let tty = std::io::stderr().is_terminal() && !json;
     let mut last = std::time::Instant::now();
     let mut progress = |f: &Path, p: cb_api::import::ImportProgress| {
@@ -24,7 +29,6 @@ pub fn import(case: &Path, files: &[PathBuf], json: bool, detect: bool) -> Resul
         }
         true
     };
-    let rules = detect.then(cb_api::detect::DetectSettings::default);
     let key = crate::integrity::key_file();
     let r = cb_api::import::import_paths_with(
         case,

@@ -53,7 +53,15 @@ fn run(cli: Cli) -> Result<()> {
             files,
             json,
             detect,
-        } => cmd_case::import(&case, &files, json, detect),
+            rules,
+        } => {
+            let rules = if detect {
+                Some(rules.settings()?)
+            } else {
+                None
+            };
+            cmd_case::import(&case, &files, json, rules)
+        }
         Cmd::Detect(a) => detect::run(a),
         Cmd::Stats { case, json } => cmd_case::stats(&case, json),
         Cmd::Sources { case, json } => cmd_case::sources(&case, json),

@@ -304,3 +304,40 @@ fn detection_alerts_join_derived_incidents() {
         "{inc}"
     );
 }
+
+/// `import --detect` takes the rule selection of `detect`: an experimental rule (outside the
+/// default stable+test selection) fires on its own regression EVTX only with `--status all`.
+#[test]
+fn import_detect_takes_the_rule_selection() {
+    const DIR: &str =
+        "rules-threat-hunting/windows/image_load/image_load_win_werfaultsecure_dbgcore_dbghelp_load";
+    let info = std::fs::read_to_string(case_dir(DIR).join("info.yml")).unwrap();
+    // the rule id named under rule_metadata, read from the case's own info.yml
+    let rule = info
+        .split("rule_metadata:")
+        .nth(1)
+        .and_then(|s| s.split("id:").nth(1))
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let evtx = file_in(&case_dir(DIR), "evtx");
+    let fired = |extra: &[&str]| -> bool {
+        let dir = tempfile::tempdir().unwrap();
+        let case = dir.path().join("c.cbx");
+        let (c, e) = (case.to_str().unwrap(), evtx.to_str().unwrap());
+        let mut args = vec!["import", c, e, "--detect", "--json"];
+        args.extend_from_slice(extra);
+        json_of(&caseboard(&args));
+        let alerts = json_of(&caseboard(&["alerts", c, "--json"]));
+        alerts["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["rule"]["id"].as_str() == Some(rule.as_str()))
+    };
+    assert!(
+        !fired(&[]),
+        "the default selection leaves experimental rules out"
+    );
+    assert!(fired(&["--status", "all", "--min-level", "informational"]));
+}
