@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install what Caseboard needs to build, run and test, when it is missing. Idempotent.
-# Debian packages (Tauri/WebKitGTK, Xvfb, WebKitWebDriver), npm packages, tauri-driver.
+# Debian packages (Tauri/WebKitGTK, Xvfb, WebKitWebDriver, poppler-utils for pdftotext), npm
+# packages, tauri-driver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PKGS=(build-essential pkg-config libwebkit2gtk-4.1-dev libssl-dev libxdo-dev
-  libayatana-appindicator3-dev librsvg2-dev xvfb xauth imagemagick webkit2gtk-driver)
+  libayatana-appindicator3-dev librsvg2-dev xvfb xauth imagemagick webkit2gtk-driver
+  poppler-utils)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

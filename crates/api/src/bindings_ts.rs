@@ -69,6 +69,11 @@ pub fn bindings(extra: &[String]) -> String {
         trace::TraceStep::decl(),
         trace::Trace::decl(),
         trace::Forward::decl(),
+        process_tree::TreeRow::decl(),
+        process_tree::ProcessTree::decl(),
+        story::StorySentence::decl(),
+        story::StoryParagraph::decl(),
+        story::Story::decl(),
     ];
     let mut out = String::from(
         "// GENERATED from the cb-api wire types by `cargo test -p caseboard-app bindings` — do not edit.\n\

@@ -157,6 +157,12 @@ impl ApiError {
     }
 }
 
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> ApiError {
+        ApiError::Case(StoreError::Sql(e))
+    }
+}
+
 impl From<cb_domain::BadNodeId> for ApiError {
     fn from(e: cb_domain::BadNodeId) -> ApiError {
         ApiError::BadInput(e.to_string())

@@ -41,7 +41,13 @@ pub fn export(case: &Case, req: ExportRequest, now: &str) -> ApiResult<String> {
             let n = req.node.ok_or_else(|| {
                 ApiError::bad("--format html needs --node <alert or incident id>")
             })?;
-            cb_export::html_report(&case.store, n, now)?
+            let story = crate::story::story(case, n)?;
+            cb_export::html_report_with(
+                &case.store,
+                n,
+                now,
+                &crate::report::story_sections(&story),
+            )?
         }
     })
 }

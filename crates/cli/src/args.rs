@@ -183,6 +183,22 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// The process tree of a host, a logon session or a process (by start time, with image,
+    /// pid, user, command line and alert counts).
+    Tree {
+        case: PathBuf,
+        node: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The attack story of an incident (its alerts and the trace back from them) or of the
+    /// trace of an alert, event or process, each sentence with its evidence.
+    Story {
+        case: PathBuf,
+        node: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Group alerts into incidents (kill chain per resource, shared strong entity) and print
     /// the derived incidents with their reasons.
     Correlate {
@@ -266,6 +282,8 @@ pub enum ExportFormat {
     Graphml,
     Stix,
     Html,
+    /// the report (attack story, timeline, sources) as a text PDF; needs --node and --output
+    Pdf,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -69,6 +69,7 @@ pub fn export(
             ExportFormat::Graphml => cb_api::export::ExportFormat::Graphml,
             ExportFormat::Stix => cb_api::export::ExportFormat::Stix,
             ExportFormat::Html => cb_api::export::ExportFormat::Html,
+            ExportFormat::Pdf => return crate::cmd_rootcause::export_pdf(case, node, output),
         },
         node: node.as_deref().map(cb_api::node_id).transpose()?,
         investigation,

@@ -6,6 +6,7 @@ mod args;
 mod cmd_case;
 mod cmd_graph;
 mod cmd_queue;
+mod cmd_rootcause;
 mod cmd_trace;
 mod cmd_triage;
 mod detect;
@@ -146,6 +147,8 @@ fn run(cli: Cli) -> Result<()> {
             forward,
             json,
         } => cmd_trace::trace(&case, &node, max_steps, forward, json),
+        Cmd::Tree { case, node, json } => cmd_rootcause::tree(&case, &node, json),
+        Cmd::Story { case, node, json } => cmd_rootcause::story(&case, &node, json),
         Cmd::Correlate {
             case,
             settings,

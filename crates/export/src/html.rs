@@ -22,6 +22,37 @@ fn list(v: Option<&Value>) -> Vec<String> {
 
 /// The report. `generated` is the timestamp printed in it (passed in: reproducible reports).
 pub fn html_report(store: &SqliteStore, target: NodeId, generated: &str) -> Result<String> {
+    html_report_with(store, target, generated, &[])
+}
+
+/// Sections written here, escaped like everything else: headings, paragraphs, citations.
+fn sections_html(extra: &[crate::Section]) -> String {
+    use crate::Block;
+    let mut h = String::new();
+    for sec in extra {
+        h.push_str(&format!("<h2>{}</h2>\n", esc(&sec.heading)));
+        for b in &sec.blocks {
+            match b {
+                Block::Text(t) => h.push_str(&format!("<p>{}</p>\n", esc(t))),
+                Block::Note(t) => h.push_str(&format!(
+                    "<p class=\"cite\"><small>{}</small></p>\n",
+                    esc(t)
+                )),
+                Block::Mono(t) => h.push_str(&format!("<pre>{}</pre>\n", esc(t))),
+            }
+        }
+    }
+    h
+}
+
+/// [`html_report`] with `extra` sections (the attack story, the report template) after the
+/// alert's own description.
+pub fn html_report_with(
+    store: &SqliteStore,
+    target: NodeId,
+    generated: &str,
+    extra: &[crate::Section],
+) -> Result<String> {
     if !matches!(target, NodeId::Alert(_) | NodeId::Incident(_)) {
         return Err(ExportError::Invalid(format!(
             "{target} is not an alert or incident"
@@ -35,7 +66,7 @@ pub fn html_report(store: &SqliteStore, target: NodeId, generated: &str) -> Resu
     h.push_str("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n");
     h.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n");
     h.push_str(&format!("<title>{}</title>\n", esc(&d.label)));
-    h.push_str("<style>body{font:14px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1e293b}h1{font-size:1.5rem}h2{font-size:1.1rem;margin-top:1.6rem;border-bottom:1px solid #cbd5e1}table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #e2e8f0;vertical-align:top}code,pre{font-family:ui-monospace,monospace;white-space:pre-wrap;word-break:break-all}.sev{font-weight:600}.High{color:#b91c1c}.Medium{color:#c2410c}.Low{color:#a16207}.Informational{color:#1d4ed8}</style>\n");
+    h.push_str("<style>body{font:14px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1e293b}h1{font-size:1.5rem}h2{font-size:1.1rem;margin-top:1.6rem;border-bottom:1px solid #cbd5e1}table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #e2e8f0;vertical-align:top}code,pre{font-family:ui-monospace,monospace;white-space:pre-wrap;word-break:break-all}.sev{font-weight:600}.High{color:#b91c1c}.Medium{color:#c2410c}.Low{color:#a16207}.Informational{color:#1d4ed8}.cite{margin:-.6rem 0 .6rem 1rem;color:#64748b}</style>\n");
     h.push_str("</head><body>\n");
     let sev = triage.severity.map(|x| x.as_str()).unwrap_or("-");
     h.push_str(&format!("<h1>{}</h1>\n", esc(&d.label)));
@@ -75,6 +106,7 @@ pub fn html_report(store: &SqliteStore, target: NodeId, generated: &str) -> Resu
             esc(&techniques.join(", "))
         ));
     }
+    h.push_str(&sections_html(extra));
     let mut alerts: Vec<&crate::Node> = g
         .nodes
         .iter()

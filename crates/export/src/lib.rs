@@ -4,17 +4,20 @@
 //! * [`stix_bundle`] — a STIX 2.1 bundle (observables, the incident, relationships) for OpenCTI
 //!   or MISP, with ids derived from entity identity so re-exports are stable;
 //! * [`html_report`] — a self-contained incident report (no script, no remote content, every
-//!   evidence string escaped).
+//!   evidence string escaped), with extra sections (the attack story) when given;
+//! * [`pdf`] — a text PDF of a [`Doc`] (base-14 fonts, wrapped here).
 //!
 //! Everything from evidence is attacker-controlled text: every writer escapes it for its format.
 #![forbid(unsafe_code)]
 
 mod custody;
 mod html;
+pub mod pdf;
 mod stix;
 
 pub use custody::custody_html;
-pub use html::html_report;
+pub use html::{html_report, html_report_with};
+pub use pdf::{pdf, Block, Doc, Section};
 pub use stix::stix_bundle;
 
 use cb_domain::NodeId;
