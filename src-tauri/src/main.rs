@@ -11,6 +11,7 @@ mod export;
 mod import;
 mod map;
 mod reading;
+mod rootcause;
 mod state;
 mod triage;
 
@@ -58,6 +59,11 @@ fn main() {
             import::import_file,
             import::import_cancel,
             export::save_file,
+            rootcause::trace,
+            rootcause::trace_forward,
+            rootcause::process_tree,
+            rootcause::story,
+            rootcause::export_pdf,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Caseboard window");

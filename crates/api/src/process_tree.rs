@@ -91,165 +91,89 @@ pub fn process_tree(case: &Case, node: NodeId) -> ApiResult<ProcessTree> {
         .query_row([n], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .ok_or(ApiError::Case(cb_store::StoreError::NoSuchNode(node)))?;
-    let procs_sql = |rel: &str| {
-        format!(
-            "SELECT DISTINCT r.src FROM relations r WHERE r.dst = ?1 AND r.kind = '{rel}' AND r.src LIKE 'entity:%'"
-        )
-    };
-    let mut members: Vec<i64> = vec![];
-    let mut focus = None;
-    match kind.as_str() {
-        "host" | "host-logon-session" => {
-            let rel = if kind == "host" { "Host" } else { "in_session" };
-            let mut st = c.prepare(&procs_sql(rel))?;
-            let rows = st.query_map([node.to_string()], |r| r.get::<_, String>(0))?;
-            for r in rows {
-                if let Some(x) = entity_num(&r?) {
-                    members.push(x);
-                }
-            }
-        }
-        "process" => {
-            focus = Some(n);
-            // ancestors, then every descendant
-            let mut seen = HashSet::from([n]);
-            let mut cur = n;
-            members.push(n);
-            while let Some(p) = parent_of(c, cur)? {
-                if !seen.insert(p) {
-                    break;
-                }
-                members.push(p);
-                cur = p;
-            }
-            let mut queue = vec![n];
-            let mut st = c.prepare_cached(
-                "SELECT src FROM relations WHERE dst = ?1 AND kind = 'ParentProcess'",
-            )?;
-            while let Some(p) = queue.pop() {
-                if members.len() >= MAX_ROWS {
-                    break;
-                }
-                let kids: Vec<String> = st
-                    .query_map([NodeId::Entity(p).to_string()], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
-                for k in kids.iter().filter_map(|k| entity_num(k)) {
-                    if seen.insert(k) {
-                        members.push(k);
-                        queue.push(k);
-                    }
-                }
-            }
-        }
+    // the members, as one SQL set: a host's processes, a session's, or a process's ancestors
+    // and descendants (recursive; UNION ends a cycle)
+    let members_cte = match kind.as_str() {
+        "host" => "m(id) AS (SELECT DISTINCT src FROM relations WHERE dst = ?1 AND kind = 'Host' AND src LIKE 'entity:%')".to_string(),
+        "host-logon-session" => "m(id) AS (SELECT DISTINCT src FROM relations WHERE dst = ?1 AND kind = 'in_session' AND src LIKE 'entity:%')".to_string(),
+        "process" => "up(id) AS (SELECT ?1 UNION SELECT r.dst FROM relations r JOIN up ON r.src = up.id AND r.kind = 'ParentProcess'),
+             down(id) AS (SELECT ?1 UNION SELECT r.src FROM relations r JOIN down ON r.dst = down.id AND r.kind = 'ParentProcess'),
+             m(id) AS (SELECT id FROM up UNION SELECT id FROM down)".to_string(),
         other => {
             return Err(ApiError::bad(format!(
                 "a process tree is of a host, a logon session or a process; {node} is a {other}"
             )))
         }
-    }
-    let truncated = members.len() > MAX_ROWS;
-    members.truncate(MAX_ROWS);
+    };
+    let focus = (kind == "process").then_some(n);
+    let scope = node.to_string();
+    let rows_of = |sql: &str| -> ApiResult<Vec<(String, String)>> {
+        let full = format!("WITH RECURSIVE {members_cte} {sql}");
+        let mut st = c.prepare(&full)?;
+        let rows = st.query_map([&scope], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
     // the processes' rows
     let mut procs: HashMap<i64, Proc> = HashMap::new();
     {
-        let mut st = c.prepare_cached(
-            "SELECT label, props FROM entities WHERE id = ?1 AND kind = 'process'",
-        )?;
-        for &m in &members {
-            if procs.contains_key(&m) {
-                continue;
-            }
-            let row: Option<(String, String)> = st
-                .query_row([m], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            if let Some((label, props)) = row {
-                let props = match serde_json::from_str::<Value>(&props) {
-                    Ok(Value::Object(o)) => o,
-                    _ => Map::new(),
-                };
-                procs.insert(m, Proc { label, props });
-            }
+        let full = format!(
+            "WITH RECURSIVE {members_cte} SELECT e.id, e.label, e.props FROM m JOIN entities e ON e.id = CAST(substr(m.id, 8) AS INTEGER)
+             WHERE e.kind = 'process' LIMIT {}",
+            MAX_ROWS + 1
+        );
+        for (id, label, props) in id_text_text(c, &full, &scope)? {
+            let props = match serde_json::from_str::<Value>(&props) {
+                Ok(Value::Object(o)) => o,
+                _ => Map::new(),
+            };
+            procs.insert(id, Proc { label, props });
         }
     }
-    members.retain(|m| procs.contains_key(m));
+    let truncated = procs.len() > MAX_ROWS;
+    if truncated {
+        let keep: HashSet<i64> = {
+            let mut ids: Vec<i64> = procs.keys().copied().collect();
+            ids.sort_unstable();
+            ids.truncate(MAX_ROWS);
+            ids.into_iter().collect()
+        };
+        procs.retain(|k, _| keep.contains(k));
+    }
+    let mut members: Vec<i64> = procs.keys().copied().collect();
     members.sort_unstable();
-    members.dedup();
-    // parent links inside the set, users, alert counts
+    // parent links inside the set (the first one recorded), users, alert counts
     let mut parent: HashMap<i64, i64> = HashMap::new();
+    for (child, p) in rows_of(
+        "SELECT r.src, r.dst FROM m JOIN relations r ON r.src = m.id AND r.kind = 'ParentProcess' ORDER BY r.id",
+    )? {
+        if let (Some(ch), Some(p)) = (entity_num(&child), entity_num(&p)) {
+            if ch != p && procs.contains_key(&p) && procs.contains_key(&ch) {
+                parent.entry(ch).or_insert(p);
+            }
+        }
+    }
     let mut users: HashMap<i64, String> = HashMap::new();
+    for (p, u) in rows_of(
+        "SELECT r.src, e.label FROM m JOIN relations r ON r.src = m.id AND r.kind = 'ran_as' AND r.dst LIKE 'entity:%'
+         JOIN entities e ON e.id = CAST(substr(r.dst, 8) AS INTEGER) ORDER BY r.id",
+    )? {
+        if let Some(p) = entity_num(&p) {
+            users.entry(p).or_insert(u);
+        }
+    }
     let mut alerts: HashMap<i64, u32> = HashMap::new();
-    {
-        let mut user_st = c.prepare_cached(
-            "SELECT e.label FROM relations r JOIN entities e ON e.id = CAST(substr(r.dst, 8) AS INTEGER)
-             WHERE r.src = ?1 AND r.kind = 'ran_as' AND r.dst LIKE 'entity:%' ORDER BY r.id LIMIT 1",
-        )?;
-        let mut alert_st = c.prepare_cached(
-            "SELECT count(DISTINCT src) FROM relations WHERE dst = ?1 AND kind = 'involves' AND src LIKE 'alert:%'",
-        )?;
-        for &m in &members {
-            if let Some(p) = parent_of(c, m)? {
-                if procs.contains_key(&p) && p != m {
-                    parent.insert(m, p);
-                }
-            }
-            let id = NodeId::Entity(m).to_string();
-            if let Some(u) = user_st
-                .query_row([&id], |r| r.get::<_, String>(0))
-                .optional()?
-            {
-                users.insert(m, u);
-            }
-            let a: i64 = alert_st.query_row([&id], |r| r.get(0))?;
-            if a > 0 {
-                alerts.insert(m, a as u32);
-            }
+    for (p, a) in rows_of(
+        "SELECT r.dst, CAST(count(DISTINCT r.src) AS TEXT) FROM m JOIN relations r ON r.dst = m.id AND r.kind = 'involves' AND r.src LIKE 'alert:%' GROUP BY r.dst",
+    )? {
+        if let (Some(p), Ok(a)) = (entity_num(&p), a.parse::<u32>()) {
+            alerts.insert(p, a);
         }
     }
-    // children by start time, then pid
-    let key = |m: &i64| {
-        let p = &procs[m].props;
-        (
-            prop(p, "CreationTime").unwrap_or_default(),
-            prop(p, "ProcessId")
-                .and_then(|x| x.parse::<u64>().ok())
-                .unwrap_or(0),
-            *m,
-        )
-    };
-    let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
-    let mut roots = vec![];
-    for &m in &members {
-        match parent.get(&m) {
-            Some(&p) => children.entry(p).or_default().push(m),
-            None => roots.push(m),
-        }
-    }
-    for v in children.values_mut() {
-        v.sort_by_key(key);
-    }
-    roots.sort_by_key(key);
-    // a parent cycle (pid reuse gone wrong) has no root: start from its oldest member
-    let mut placed: HashSet<i64> = HashSet::new();
-    let mut rows: Vec<TreeRow> = Vec::with_capacity(members.len());
-    let mut pending: Vec<i64> = roots.into_iter().rev().collect();
-    let mut rest: Vec<i64> = members.clone();
-    rest.sort_by_key(key);
-    let mut rest = rest.into_iter();
-    while let Some(r) = pending.pop().or_else(|| rest.find(|m| !placed.contains(m))) {
-        if placed.contains(&r) {
-            continue;
-        }
-        // iterative pre-order from r; `open` holds (row index) to close with descendant counts
-        let mut stack: Vec<(i64, u32)> = vec![(r, 0)];
-        let mut open: Vec<(usize, u32)> = vec![];
-        while let Some((m, depth)) = stack.pop() {
-            if !placed.insert(m) {
-                continue;
-            }
-            while open.last().is_some_and(|&(_, d)| d >= depth) {
-                let (i, _) = open.pop().unwrap();
-                rows[i].descendants = (rows.len() - i - 1) as u32;
-            }
+    // one row per member, read once; everything below works on indices
+    let at: HashMap<i64, usize> = members.iter().enumerate().map(|(i, &m)| (m, i)).collect();
+    let mut base: Vec<TreeRow> = members
+        .iter()
+        .map(|&m| {
             let p = &procs[&m];
             let path = prop(&p.props, "Image").unwrap_or_default();
             let image = if path.is_empty() {
@@ -257,15 +181,14 @@ pub fn process_tree(case: &Case, node: NodeId) -> ApiResult<ProcessTree> {
             } else {
                 base_name(&path).to_string()
             };
-            open.push((rows.len(), depth));
-            rows.push(TreeRow {
+            TreeRow {
                 id: NodeId::Entity(m),
-                depth,
+                depth: 0,
                 parent: parent.get(&m).map(|&x| NodeId::Entity(x)),
                 image,
                 path,
                 pid: prop(&p.props, "ProcessId").unwrap_or_default(),
-                user: users.get(&m).cloned(),
+                user: users.remove(&m),
                 command_line: prop(&p.props, "CommandLine").unwrap_or_default(),
                 time: prop(&p.props, "CreationTime"),
                 host: prop(&p.props, "host"),
@@ -273,18 +196,93 @@ pub fn process_tree(case: &Case, node: NodeId) -> ApiResult<ProcessTree> {
                 alerts: alerts.get(&m).copied().unwrap_or(0),
                 descendants: 0,
                 focus: focus == Some(m),
-            });
-            if let Some(kids) = children.get(&m) {
-                for &k in kids.iter().rev() {
-                    if !placed.contains(&k) {
-                        stack.push((k, depth + 1));
-                    }
+            }
+        })
+        .collect();
+    // children by start time, then pid
+    let keys: Vec<(&str, u64, i64)> = base
+        .iter()
+        .zip(&members)
+        .map(|(r, &m)| {
+            (
+                r.time.as_deref().unwrap_or(""),
+                r.pid.parse::<u64>().unwrap_or(0),
+                m,
+            )
+        })
+        .collect();
+    let mut children: Vec<Vec<usize>> = vec![vec![]; members.len()];
+    let mut roots = vec![];
+    for (i, m) in members.iter().enumerate() {
+        match parent.get(m).and_then(|p| at.get(p)) {
+            Some(&p) => children[p].push(i),
+            None => roots.push(i),
+        }
+    }
+    for v in children.iter_mut() {
+        v.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
+    }
+    let by_key = |v: &mut Vec<usize>| v.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
+    by_key(&mut roots);
+    // a parent cycle (pid reuse gone wrong) has no root: start from its oldest member
+    let mut rest: Vec<usize> = (0..members.len()).collect();
+    by_key(&mut rest);
+    let mut placed = vec![false; members.len()];
+    let mut order: Vec<(usize, u32)> = Vec::with_capacity(members.len());
+    let mut pending: Vec<usize> = roots.into_iter().rev().collect();
+    let mut rest = rest.into_iter();
+    while let Some(r) = pending.pop().or_else(|| rest.find(|&m| !placed[m])) {
+        if placed[r] {
+            continue;
+        }
+        // iterative pre-order from r
+        let mut stack: Vec<(usize, u32)> = vec![(r, 0)];
+        while let Some((m, depth)) = stack.pop() {
+            if placed[m] {
+                continue;
+            }
+            placed[m] = true;
+            order.push((m, depth));
+            for &k in children[m].iter().rev() {
+                if !placed[k] {
+                    stack.push((k, depth + 1));
                 }
             }
         }
-        while let Some((i, _)) = open.pop() {
+    }
+    // descendants: the rows after a row until one at its depth or above
+    let mut rows: Vec<TreeRow> = Vec::with_capacity(order.len());
+    let mut open: Vec<usize> = vec![];
+    for (m, depth) in order {
+        while open.last().is_some_and(|&i| rows[i].depth >= depth) {
+            let i = open.pop().expect("an open row");
             rows[i].descendants = (rows.len() - i - 1) as u32;
         }
+        let mut row = std::mem::replace(
+            &mut base[m],
+            TreeRow {
+                id: NodeId::Entity(0),
+                depth: 0,
+                parent: None,
+                image: String::new(),
+                path: String::new(),
+                pid: String::new(),
+                user: None,
+                command_line: String::new(),
+                time: None,
+                host: None,
+                guid: None,
+                alerts: 0,
+                descendants: 0,
+                focus: false,
+            },
+        );
+        row.depth = depth;
+        open.push(rows.len());
+        rows.push(row);
+    }
+    while let Some(i) = open.pop() {
+        rows[i].descendants = (rows.len() - i - 1) as u32;
     }
     Ok(ProcessTree {
         scope: node,
@@ -296,13 +294,13 @@ pub fn process_tree(case: &Case, node: NodeId) -> ApiResult<ProcessTree> {
     })
 }
 
-/// The process that started `p` (its first `ParentProcess` relation).
-fn parent_of(c: &rusqlite::Connection, p: i64) -> ApiResult<Option<i64>> {
-    let dst: Option<String> = c
-        .prepare_cached(
-            "SELECT dst FROM relations WHERE src = ?1 AND kind = 'ParentProcess' ORDER BY id LIMIT 1",
-        )?
-        .query_row([NodeId::Entity(p).to_string()], |r| r.get(0))
-        .optional()?;
-    Ok(dst.as_deref().and_then(entity_num))
+/// Rows of (integer, text, text) of `sql` with one parameter.
+pub(crate) fn id_text_text(
+    c: &rusqlite::Connection,
+    sql: &str,
+    param: &str,
+) -> ApiResult<Vec<(i64, String, String)>> {
+    let mut st = c.prepare_cached(sql)?;
+    let rows = st.query_map([param], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -78,6 +78,14 @@ fn severity_name(n: Option<i64>) -> &'static str {
     }
 }
 
+/// `2020-09-14 12:06:01 UTC` for a stored `2020-09-14T12:06:01.826Z`.
+fn human(t: &str) -> String {
+    match (t.get(..10), t.get(11..19)) {
+        (Some(d), Some(h)) if t.ends_with('Z') => format!("{d} {h} UTC"),
+        _ => t.to_string(),
+    }
+}
+
 fn json_list(text: &str) -> Vec<String> {
     serde_json::from_str::<Vec<String>>(text).unwrap_or_default()
 }
@@ -160,19 +168,13 @@ fn alert_facts(c: &rusqlite::Connection, a: i64) -> ApiResult<AlertFacts> {
     let mut hosts = vec![];
     let mut accounts = vec![];
     let mut processes = vec![];
-    let mut st = c.prepare_cached(
+    let involved = crate::process_tree::id_text_text(
+        c,
         "SELECT e.id, e.kind, e.label FROM relations r JOIN entities e ON e.id = CAST(substr(r.dst, 8) AS INTEGER)
          WHERE r.src = ?1 AND r.kind = 'involves' AND r.dst LIKE 'entity:%' ORDER BY e.id",
+        &NodeId::Alert(a).to_string(),
     )?;
-    let rows = st.query_map([NodeId::Alert(a).to_string()], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, kind, label) = row?;
+    for (id, kind, label) in involved {
         match kind.as_str() {
             "host" if !hosts.contains(&label) => hosts.push(label),
             "account" if !accounts.contains(&label) => accounts.push(label),
@@ -222,7 +224,7 @@ fn alert_sentence(f: &AlertFacts) -> StorySentence {
         "{}{} ({} severity)",
         f.time
             .as_deref()
-            .map(|t| format!("At {t}, "))
+            .map(|t| format!("At {}, ", human(t)))
             .unwrap_or_default(),
         f.name,
         f.severity
@@ -347,6 +349,7 @@ pub fn story(case: &Case, node: NodeId) -> ApiResult<Story> {
         other => Some(other),
     };
     let mut trace_hosts = vec![];
+    let mut traced_to = None;
     if let Some(t) = trace_from {
         match cb_graph::trace_back(&case.store, t, cb_graph::trace::DEFAULT_MAX_STEPS) {
             Ok(tr) => {
@@ -358,6 +361,10 @@ pub fn story(case: &Case, node: NodeId) -> ApiResult<Story> {
                         trace_hosts.push(h.clone());
                     }
                 }
+                traced_to = Some(match tr.root.props.get("host") {
+                    Some(serde_json::Value::String(h)) => format!("{} on {h}", tr.root.label),
+                    _ => tr.root.label.clone(),
+                });
                 let p = trace_paragraph(&tr);
                 if !p.sentences.is_empty() {
                     paragraphs.push(p);
@@ -404,8 +411,10 @@ pub fn story(case: &Case, node: NodeId) -> ApiResult<Story> {
         .collect();
     let mut summary = String::new();
     match (&first, &last) {
-        (Some(a), Some(b)) if a != b => summary.push_str(&format!("Between {a} and {b}, ")),
-        (Some(a), _) => summary.push_str(&format!("At {a}, ")),
+        (Some(a), Some(b)) if a != b => {
+            summary.push_str(&format!("Between {} and {}, ", human(a), human(b)))
+        }
+        (Some(a), _) => summary.push_str(&format!("At {}, ", human(a))),
         _ => {}
     }
     if facts.is_empty() {
@@ -429,13 +438,8 @@ pub fn story(case: &Case, node: NodeId) -> ApiResult<Story> {
     if !stage_names.is_empty() {
         summary.push_str(&format!(" Kill-chain stages: {}.", stage_names.join(" → ")));
     }
-    if let Some(p) = paragraphs
-        .iter()
-        .find(|p| p.tactic.is_none() && p.heading.starts_with("How"))
-    {
-        if let Some(s) = p.sentences.first() {
-            summary.push_str(&format!(" It starts with: {}", s.text));
-        }
+    if let Some(r) = &traced_to {
+        summary.push_str(&format!(" Traced back to {r}."));
     }
     Ok(Story {
         subject: node,

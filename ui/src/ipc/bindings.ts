@@ -390,6 +390,64 @@ counts: Array<[string, number]>, nodes: Array<TraceNode>, edges: Array<TraceEdge
  */
 truncated: boolean, };
 
+export type TreeRow = { id: NodeId, 
+/**
+ * 0 for a root of the tree.
+ */
+depth: number, parent: NodeId | null, 
+/**
+ * The image's file name (`cmd.exe`); `path` is the whole image path.
+ */
+image: string, path: string, pid: string, user: string | null, command_line: string, 
+/**
+ * Start time (`CreationTime`), when a record gave it.
+ */
+time: string | null, host: string | null, guid: string | null, 
+/**
+ * Alerts that involve this process.
+ */
+alerts: number, 
+/**
+ * Rows of this process's subtree that follow it (pre-order: rows `i+1 ..= i+descendants`).
+ */
+descendants: number, 
+/**
+ * The process the tree was opened from.
+ */
+focus: boolean, };
+
+export type ProcessTree = { 
+/**
+ * What the tree is of (a host, a logon session, a process).
+ */
+scope: NodeId, scope_kind: string, scope_label: string, rows: Array<TreeRow>, 
+/**
+ * Processes with at least one alert.
+ */
+alerted: number, truncated: boolean, };
+
+export type StorySentence = { text: string, 
+/**
+ * The node the sentence is about (the window selects it on click).
+ */
+node: NodeId | null, time: string | null, evidence: Array<Evidence>, 
+/**
+ * Matched rather than read (a trace's inferred step), with its confidence.
+ */
+inferred: boolean, confidence: string | null, };
+
+export type StoryParagraph = { heading: string, 
+/**
+ * The ATT&CK tactic of the paragraph, when it is one stage of the kill chain.
+ */
+tactic: string | null, sentences: Array<StorySentence>, };
+
+export type Story = { subject: NodeId, title: string, 
+/**
+ * Who, what, where, when in one paragraph.
+ */
+summary: string, paragraphs: Array<StoryParagraph>, hosts: Array<string>, accounts: Array<string>, first: string | null, last: string | null, };
+
 export type OpenedCase = { 
 /**
  * The investigation that was on screen when this case was last closed.

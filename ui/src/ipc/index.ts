@@ -99,6 +99,18 @@ export const api = {
     if (preset) return `${preset}.${ext}`;
     return (await saveDialog({ filters: [{ name: ext.toUpperCase(), extensions: [ext] }], title: `Export map as ${ext.toUpperCase()}`, defaultPath: `map.${ext}` })) ?? null;
   },
+  // ---- root cause (issue 11): trace, blast radius, process tree, story, PDF report
+  trace: (node: string) => call<B.Trace>("trace", { node }),
+  traceForward: (node: string) => call<B.Forward>("trace_forward", { node }),
+  processTree: (node: string) => call<B.ProcessTree>("process_tree", { node }),
+  story: (node: string) => call<B.Story>("story", { node }),
+  exportPdf: (node: string, path: string) => call<number>("export_pdf", { node, path }),
+  /** Where to save the PDF report (automation presets the answer like pickExportPath). */
+  pickPdfPath: async (name: string): Promise<string | null> => {
+    const preset = (window as unknown as { __cbSaveAs?: string }).__cbSaveAs;
+    if (preset) return `${preset}.pdf`;
+    return (await saveDialog({ filters: [{ name: "PDF", extensions: ["pdf"] }], title: "Export the report as PDF", defaultPath: `${name}.pdf` })) ?? null;
+  },
   /** Files and folders dropped on the window (native drag and drop gives real paths). */
   onDrop: (handler: (paths: string[]) => void, hover: (on: boolean) => void) =>
     getCurrentWebview()
