@@ -103,7 +103,7 @@ test("the process tree of a host with 22,000 processes opens without a freeze an
   await browser.keys(["Enter"]);
   await waitFor(browser, async () => (await $(`#search-results button.ent[title="${big.label}"]`)).isExisting(), "search hit naming the host", 30000);
   await (await $(`#search-results button.ent[title="${big.label}"]`)).click();
-  await waitFor(browser, async () => (await $("#pane-tree")).isExisting(), "Tree button of the host");
+  await waitFor(browser, async () => (await (await $("#pane-title")).getText()) === big.label && (await $("#pane-tree")).isExisting(), "the host in the pane, with its Tree button");
   const t0 = Date.now();
   await (await $("#pane-tree")).click();
   // the window keeps answering while the tree loads (no freeze): a script round-trip is quick

@@ -96,8 +96,8 @@ pub fn process_tree(case: &Case, node: NodeId) -> ApiResult<ProcessTree> {
     let members_cte = match kind.as_str() {
         "host" => "m(id) AS (SELECT DISTINCT src FROM relations WHERE dst = ?1 AND kind = 'Host' AND src LIKE 'entity:%')".to_string(),
         "host-logon-session" => "m(id) AS (SELECT DISTINCT src FROM relations WHERE dst = ?1 AND kind = 'in_session' AND src LIKE 'entity:%')".to_string(),
-        "process" => "up(id) AS (SELECT ?1 UNION SELECT r.dst FROM relations r JOIN up ON r.src = up.id AND r.kind = 'ParentProcess'),
-             down(id) AS (SELECT ?1 UNION SELECT r.src FROM relations r JOIN down ON r.dst = down.id AND r.kind = 'ParentProcess'),
+        "process" => "up(id) AS (SELECT ?1 UNION SELECT r.dst FROM up CROSS JOIN relations r ON r.src = up.id AND r.kind = 'ParentProcess'),
+             down(id) AS (SELECT ?1 UNION SELECT r.src FROM down CROSS JOIN relations r ON r.dst = down.id AND r.kind = 'ParentProcess'),
              m(id) AS (SELECT id FROM up UNION SELECT id FROM down)".to_string(),
         other => {
             return Err(ApiError::bad(format!(
@@ -117,7 +117,7 @@ pub fn process_tree(case: &Case, node: NodeId) -> ApiResult<ProcessTree> {
     let mut procs: HashMap<i64, Proc> = HashMap::new();
     {
         let full = format!(
-            "WITH RECURSIVE {members_cte} SELECT e.id, e.label, e.props FROM m JOIN entities e ON e.id = CAST(substr(m.id, 8) AS INTEGER)
+            "WITH RECURSIVE {members_cte} SELECT e.id, e.label, e.props FROM m CROSS JOIN entities e ON e.id = CAST(substr(m.id, 8) AS INTEGER)
              WHERE e.kind = 'process' LIMIT {}",
             MAX_ROWS + 1
         );
@@ -144,7 +144,7 @@ pub fn process_tree(case: &Case, node: NodeId) -> ApiResult<ProcessTree> {
     // parent links inside the set (the first one recorded), users, alert counts
     let mut parent: HashMap<i64, i64> = HashMap::new();
     for (child, p) in rows_of(
-        "SELECT r.src, r.dst FROM m JOIN relations r ON r.src = m.id AND r.kind = 'ParentProcess' ORDER BY r.id",
+        "SELECT r.src, r.dst FROM m CROSS JOIN relations r ON r.src = m.id AND r.kind = 'ParentProcess' ORDER BY r.id",
     )? {
         if let (Some(ch), Some(p)) = (entity_num(&child), entity_num(&p)) {
             if ch != p && procs.contains_key(&p) && procs.contains_key(&ch) {
@@ -154,7 +154,7 @@ pub fn process_tree(case: &Case, node: NodeId) -> ApiResult<ProcessTree> {
     }
     let mut users: HashMap<i64, String> = HashMap::new();
     for (p, u) in rows_of(
-        "SELECT r.src, e.label FROM m JOIN relations r ON r.src = m.id AND r.kind = 'ran_as' AND r.dst LIKE 'entity:%'
+        "SELECT r.src, e.label FROM m CROSS JOIN relations r ON r.src = m.id AND r.kind = 'ran_as' AND r.dst LIKE 'entity:%'
          JOIN entities e ON e.id = CAST(substr(r.dst, 8) AS INTEGER) ORDER BY r.id",
     )? {
         if let Some(p) = entity_num(&p) {
@@ -163,7 +163,7 @@ pub fn process_tree(case: &Case, node: NodeId) -> ApiResult<ProcessTree> {
     }
     let mut alerts: HashMap<i64, u32> = HashMap::new();
     for (p, a) in rows_of(
-        "SELECT r.dst, CAST(count(DISTINCT r.src) AS TEXT) FROM m JOIN relations r ON r.dst = m.id AND r.kind = 'involves' AND r.src LIKE 'alert:%' GROUP BY r.dst",
+        "SELECT r.dst, CAST(count(DISTINCT r.src) AS TEXT) FROM m CROSS JOIN relations r ON r.dst = m.id AND r.kind = 'involves' AND r.src LIKE 'alert:%' GROUP BY r.dst",
     )? {
         if let (Some(p), Ok(a)) = (entity_num(&p), a.parse::<u32>()) {
             alerts.insert(p, a);
