@@ -177,6 +177,13 @@ test("the Story tab tells the incident in kill-chain order and exports a text PD
   assert.equal(await (await $("#story-summary")).getText(), want.summary);
   const heads = await browser.execute(() => [...document.querySelectorAll("#story h3")].map((h) => h.textContent.trim()));
   assert.deepEqual(heads, want.paragraphs.map((p) => p.heading));
+  // lessons learned: written in the Story tab, stored as an audited note, printed in the report
+  const lesson = "Block WMI calls between workstations";
+  await typeInto(browser, "#lesson-input", lesson);
+  await (await $("#lesson-save")).click();
+  await waitFor(browser, async () => (await (await $("#lessons")).getText()).includes(lesson), "the lesson listed");
+  const audit = cb(["activity", casePath, inc.id, "--json"]);
+  assert.ok(JSON.stringify(audit).includes(lesson), "the lesson is in the audit log");
   await shot(browser, "rc-06-story-1280");
   // the PDF through the save flow, read back with pdftotext
   const base = path.join(dir, "report");
@@ -202,6 +209,8 @@ test("the Story tab tells the incident in kill-chain order and exports a text PD
     assert.ok(got.includes(squash(s.text)), `sentence in the PDF: ${s.text}`);
     n++;
   }
+  for (const h of ["Findings", "Actions taken", "Lessons learned", "Evidence sources"]) assert.ok(text.includes(h), `${h} in the PDF`);
+  assert.ok(got.includes(squash(lesson)), "the lesson in the PDF");
   console.log(`# pdf: ${fs.statSync(`${base}.pdf`).size} bytes, ${n} story sentences found by pdftotext`);
   await browser.setWindowSize(1024, 700);
   await browser.pause(500);

@@ -1,5 +1,7 @@
-//! The incident report as a document: the attack story (every sentence with its evidence),
-//! the timeline and the evidence sources — rendered into the HTML report and as a text PDF.
+//! The incident report as a document, the template the seeds ask for: findings, the attack
+//! story (every sentence with its evidence), the timeline, the actions taken (from the audit
+//! log), lessons learned (analyst notes that start with `Lessons learned:`, stored and audited
+//! as triage notes) and the evidence sources — rendered into the HTML report and as a text PDF.
 
 use crate::case::Case;
 use crate::error::ApiResult;
@@ -50,10 +52,143 @@ pub fn story_sections(s: &Story) -> Vec<Section> {
     out
 }
 
+/// The prefix that marks an analyst note as a lesson learned.
+pub const LESSONS_PREFIX: &str = "Lessons learned:";
+
+fn text_of(v: Option<&serde_json::Value>) -> String {
+    match v {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Findings, actions taken and lessons learned of an alert or incident (empty otherwise).
+fn triage_sections(case: &Case, node: NodeId, s: &Story) -> ApiResult<(Section, Vec<Section>)> {
+    let mut findings = Section {
+        heading: "Findings".into(),
+        blocks: vec![],
+    };
+    let mut after = vec![];
+    if !matches!(node, NodeId::Alert(_) | NodeId::Incident(_)) {
+        findings.blocks.push(Block::Text(s.summary.clone()));
+        return Ok((findings, after));
+    }
+    let t = case.store.triage_state(node)?;
+    findings.blocks.push(Block::Text(format!(
+        "Status {}{}{}{}.",
+        t.status,
+        t.severity
+            .map(|x| format!(", severity {}", x.as_str()))
+            .unwrap_or_default(),
+        if t.classification.is_empty() {
+            String::new()
+        } else {
+            format!(", classified {}", t.classification)
+        },
+        if t.owner.is_empty() {
+            String::new()
+        } else {
+            format!(", owner {}", t.owner)
+        },
+    )));
+    if !s.hosts.is_empty() {
+        findings.blocks.push(Block::Text(format!(
+            "Hosts affected: {}.",
+            s.hosts.join(", ")
+        )));
+    }
+    if !s.accounts.is_empty() {
+        findings.blocks.push(Block::Text(format!(
+            "Accounts involved: {}.",
+            s.accounts.join(", ")
+        )));
+    }
+    let tactics: Vec<&str> = s
+        .paragraphs
+        .iter()
+        .filter_map(|p| p.tactic.as_deref())
+        .collect();
+    if !tactics.is_empty() {
+        findings.blocks.push(Block::Text(format!(
+            "ATT&CK tactics seen: {}.",
+            tactics.join(", ")
+        )));
+    }
+    let actions = case.store.activity(node)?;
+    after.push(Section {
+        heading: "Actions taken".into(),
+        blocks: if actions.is_empty() {
+            vec![Block::Text("No analyst action is recorded yet.".into())]
+        } else {
+            actions
+                .iter()
+                .map(|a| {
+                    let detail = text_of(a.get("detail"));
+                    Block::Text(format!(
+                        "{} — {}: {}{}",
+                        text_of(a.get("at")),
+                        text_of(a.get("actor")),
+                        text_of(a.get("action")),
+                        if detail.is_empty() || detail == "{}" {
+                            String::new()
+                        } else {
+                            format!(" {detail}")
+                        }
+                    ))
+                })
+                .collect()
+        },
+    });
+    let (lessons, notes): (Vec<_>, Vec<_>) = t
+        .notes
+        .iter()
+        .partition(|n| n.text.trim_start().starts_with(LESSONS_PREFIX));
+    after.push(Section {
+        heading: "Lessons learned".into(),
+        blocks: if lessons.is_empty() {
+            vec![Block::Text(
+                "None written yet (add a note starting with \"Lessons learned:\").".into(),
+            )]
+        } else {
+            lessons
+                .iter()
+                .flat_map(|n| {
+                    [
+                        Block::Text(
+                            n.text.trim_start()[LESSONS_PREFIX.len()..]
+                                .trim()
+                                .to_string(),
+                        ),
+                        Block::Note(format!("{} — {}", n.at, n.actor)),
+                    ]
+                })
+                .collect()
+        },
+    });
+    if !notes.is_empty() {
+        after.push(Section {
+            heading: "Analyst notes".into(),
+            blocks: notes
+                .iter()
+                .flat_map(|n| {
+                    [
+                        Block::Text(n.text.clone()),
+                        Block::Note(format!("{} — {}", n.at, n.actor)),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    Ok((findings, after))
+}
+
 /// The report document of an alert, incident, event or process.
 pub fn document(case: &Case, node: NodeId, generated: &str) -> ApiResult<Doc> {
     let s = story(case, node)?;
-    let mut sections = story_sections(&s);
+    let (findings, after) = triage_sections(case, node, &s)?;
+    let mut sections = vec![findings];
+    sections.extend(story_sections(&s));
     let mut timeline: Vec<(&str, &str)> = s
         .paragraphs
         .iter()
@@ -71,6 +206,7 @@ pub fn document(case: &Case, node: NodeId, generated: &str) -> ApiResult<Doc> {
                 .collect(),
         });
     }
+    sections.extend(after);
     let sources = case.store.sources()?;
     if !sources.is_empty() {
         sections.push(Section {

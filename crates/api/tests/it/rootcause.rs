@@ -282,9 +282,21 @@ fn pdftotext() -> Option<PathBuf> {
 
 #[test]
 fn the_pdf_report_is_text_that_pdftotext_reads_back() {
-    let (_g, c) = case();
+    let (_g, mut c) = case();
     let d = tempfile::tempdir().unwrap();
     let inc = cb_api::queue::incidents(&c).unwrap().incidents[0].id;
+    // the report template: an audited action and a lesson learned (a triage note) appear in it
+    let lesson = "block WMI calls between workstations";
+    cb_api::triage::triage(
+        &mut c,
+        &[inc],
+        cb_api::triage::TriageRequest {
+            status: Some("InProgress".into()),
+            note: Some(format!("{} {lesson}", cb_api::report::LESSONS_PREFIX)),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let bytes = cb_api::report::pdf(&c, inc, "2026-01-01T00:00:00.000Z").unwrap();
     assert!(bytes.starts_with(b"%PDF-"));
     let Some(tool) = pdftotext() else {
@@ -326,4 +338,22 @@ fn the_pdf_report_is_text_that_pdftotext_reads_back() {
     }
     assert!(n >= 5);
     assert!(got.contains(&squash(&story.title)));
+    for heading in [
+        "Findings",
+        "Actions taken",
+        "Lessons learned",
+        "Evidence sources",
+    ] {
+        assert!(text.contains(heading), "{heading} in the PDF");
+    }
+    assert!(
+        got.contains(&squash(lesson)),
+        "the lesson learned in the PDF"
+    );
+    let actions = cb_api::activity::activity(&c, Some(inc)).unwrap().activity;
+    assert!(!actions.is_empty());
+    assert!(
+        got.contains(&squash("InProgress")),
+        "the status change (audited) in the PDF"
+    );
 }
