@@ -175,7 +175,7 @@ test("the Story tab tells the incident in kill-chain order and exports a text PD
   await (await $("#tab-story")).click();
   await waitFor(browser, async () => (await $("#story-summary")).isExisting(), "story", 30000);
   assert.equal(await (await $("#story-summary")).getText(), want.summary);
-  const heads = await browser.execute(() => [...document.querySelectorAll("#story h3")].map((h) => h.textContent.trim()));
+  const heads = await browser.execute(() => [...document.querySelectorAll("#story h3.ph")].map((h) => h.textContent.trim()));
   assert.deepEqual(heads, want.paragraphs.map((p) => p.heading));
   // lessons learned: written in the Story tab, stored as an audited note, printed in the report
   const lesson = "Block WMI calls between workstations";
