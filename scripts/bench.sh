@@ -81,7 +81,7 @@ extract_json() {
       *.tar.gz) mkdir -p "$out/t$n"; tar -xzf "$f" -C "$out/t$n" ;;
       *.gz) gunzip -c "$f" >"$out/g$n.json" ;;
       *.json | *.jsonl) cp "$f" "$out/j$n.json" ;;
-    esac
+    esac 2>/dev/null || echo "bench: $f is damaged: what could be extracted is kept"
   done < <(pick -iname '*.zip' -o -iname '*.gz' -o -iname '*.json' -o -iname '*.jsonl')
   # keep only files that are JSON documents or JSON lines, all named *.json
   find "$out" -type f ! -name '*.json' -print0 | while IFS= read -r -d '' f; do
