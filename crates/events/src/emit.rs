@@ -45,7 +45,9 @@ pub(crate) struct Ctx<'a> {
     /// `kind \x1f host_key \x1f props` → what the sink answered: the same entity mentioned by
     /// thousands of events costs one store look-up. Only strongly/weakly identified entities
     /// are cached (identifier-less ones are unique per record).
-    cache: HashMap<String, (NodeId, String)>,
+    cache: HashMap<Vec<u8>, (NodeId, String)>,
+    /// The cache key being built (reused: a hit allocates nothing).
+    key_buf: Vec<u8>,
 }
 
 impl<'a> Ctx<'a> {
@@ -61,6 +63,7 @@ impl<'a> Ctx<'a> {
             next_record: 0,
             in_archive: false,
             cache: HashMap::new(),
+            key_buf: Vec::new(),
         }
     }
 
@@ -119,21 +122,24 @@ impl<'a> Ctx<'a> {
         host_key: Option<&str>,
         record: RecordNo,
     ) -> Result<(NodeId, String), SinkError> {
-        let ck = format!(
-            "{}\x1f{}\x1f{}",
-            e.kind,
-            host_key.unwrap_or(""),
-            serde_json::to_string(&e.props).unwrap_or_default()
-        );
-        if let Some(hit) = self.cache.get(&ck) {
+        let ck = &mut self.key_buf;
+        ck.clear();
+        ck.extend_from_slice(e.kind.as_bytes());
+        ck.push(0x1f);
+        ck.extend_from_slice(host_key.unwrap_or("").as_bytes());
+        ck.push(0x1f);
+        if serde_json::to_writer(&mut *ck, &e.props).is_err() {
+            ck.clear();
+        }
+        if let Some(hit) = self.cache.get(ck.as_slice()) {
             return Ok(hit.clone());
         }
         let out = self.sink.entity(e, host_key, record)?;
-        if !out.1.starts_with('!') {
+        if !out.1.starts_with('!') && !self.key_buf.is_empty() {
             if self.cache.len() >= CACHE_CAP {
                 self.cache.clear();
             }
-            self.cache.insert(ck, out.clone());
+            self.cache.insert(self.key_buf.clone(), out.clone());
         }
         Ok(out)
     }

@@ -3,7 +3,7 @@
 use crate::detect::table_of;
 use crate::emit::Ctx;
 use crate::jsonscan::{ElemError, Elements};
-use crate::map::map;
+use crate::map::{map, Mapped};
 use crate::{Layout, Table};
 use cb_domain::SinkError;
 use serde_json::{Map, Value};
@@ -58,12 +58,146 @@ fn kind_of(v: &Value) -> &'static str {
 
 use cb_domain::head::read_line_capped;
 
+/// Lines per batch handed to the parsing thread.
+const LINE_BATCH: usize = 256;
+/// Batches in flight between the reader, the parsing thread and the writer (bounds memory:
+/// at most this many batches of `LINE_BATCH` records of `max_record_bytes`).
+const IN_FLIGHT: usize = 3;
+
+/// A line read, as the parsing thread gets it: (line number, length, bytes), or a read error.
+enum RawLine {
+    Line(u64, usize, Vec<u8>),
+    ReadErr(u64, String),
+}
+
+/// A line parsed and mapped, in order, for the writer (moved in batches, never one by one:
+/// the size difference of the variants costs nothing).
+#[allow(clippy::large_enum_variant)]
+enum Parsed {
+    Rec(u64, usize, Result<Mapped, String>),
+    ReadErr(u64, String),
+}
+
+/// JSON lines on both cores: this thread reads and splits lines and owns the sink (the
+/// SQLite writes); a second thread parses each line's JSON and maps it. Order, record
+/// numbers, skips and progress are as if one thread did it all.
 fn json_lines(
     r: impl Read,
     table: Table,
     ctx: &mut Ctx<'_>,
     member: &str,
 ) -> Result<(), SinkError> {
+    if table == Table::Auditd {
+        return auditd_lines(r, ctx, member);
+    }
+    let max = ctx.settings.max_record_bytes;
+    let (to_parse, parse_in) = std::sync::mpsc::sync_channel::<Vec<RawLine>>(IN_FLIGHT);
+    let (parsed_out, parsed) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(IN_FLIGHT);
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            for batch in parse_in {
+                let out = batch
+                    .into_iter()
+                    .map(|l| match l {
+                        RawLine::Line(n, len, bytes) => {
+                            let m = if len > max {
+                                Err(String::new())
+                            } else {
+                                parse_obj(&bytes).map(|o| {
+                                    let t = table_of(&o).unwrap_or(table);
+                                    map(t, o)
+                                })
+                            };
+                            Parsed::Rec(n, len, m)
+                        }
+                        RawLine::ReadErr(n, e) => Parsed::ReadErr(n, e),
+                    })
+                    .collect();
+                if parsed_out.send(out).is_err() {
+                    break;
+                }
+            }
+        });
+        let write = |batch: Vec<Parsed>, ctx: &mut Ctx<'_>| -> Result<(), SinkError> {
+            for p in batch {
+                match p {
+                    Parsed::Rec(n, len, m) => {
+                        let rec = ctx.record_no(n);
+                        ctx.tick()?;
+                        match m {
+                            _ if len > max => ctx.skip(
+                                rec,
+                                member,
+                                format!("line {n}: {len} bytes, over the {max}-byte record limit"),
+                            ),
+                            Ok(m) => {
+                                ctx.emit(&m, rec)?;
+                            }
+                            Err(e) => ctx.skip(rec, member, format!("line {n}: {e}")),
+                        }
+                    }
+                    Parsed::ReadErr(n, e) => {
+                        let rec = ctx.record_no(n + 1);
+                        ctx.skip(
+                            rec,
+                            member,
+                            format!("line {}: read failed, rest of the input lost: {e}", n + 1),
+                        );
+                    }
+                }
+            }
+            Ok(())
+        };
+        let mut r = BufReader::with_capacity(256 * 1024, r);
+        let mut line = Vec::new();
+        let mut n = 0u64;
+        let mut batch = Vec::with_capacity(LINE_BATCH);
+        let mut in_flight = 0usize;
+        let mut done = false;
+        while !done {
+            match read_line_capped(&mut r, &mut line, max) {
+                Ok(Some(len)) => {
+                    n += 1;
+                    let trimmed = line.trim_ascii();
+                    if !trimmed.is_empty() {
+                        batch.push(RawLine::Line(n, len, trimmed.to_vec()));
+                    }
+                }
+                Ok(None) => done = true,
+                Err(e) => {
+                    batch.push(RawLine::ReadErr(n, e.to_string()));
+                    done = true;
+                }
+            }
+            if batch.len() >= LINE_BATCH || (done && !batch.is_empty()) {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(LINE_BATCH));
+                if to_parse.send(full).is_err() {
+                    break;
+                }
+                in_flight += 1;
+                if in_flight >= IN_FLIGHT {
+                    let b = parsed.recv().map_err(|_| parser_gone())?;
+                    in_flight -= 1;
+                    write(b, ctx)?;
+                }
+            }
+        }
+        drop(to_parse);
+        while in_flight > 0 {
+            let b = parsed.recv().map_err(|_| parser_gone())?;
+            in_flight -= 1;
+            write(b, ctx)?;
+        }
+        Ok(())
+    })
+}
+
+fn parser_gone() -> SinkError {
+    SinkError::Storage("the JSON parsing thread stopped".into())
+}
+
+/// Linux audit logs, one record per line (`type=… msg=audit(…)`).
+fn auditd_lines(r: impl Read, ctx: &mut Ctx<'_>, member: &str) -> Result<(), SinkError> {
     let mut r = BufReader::with_capacity(256 * 1024, r);
     let mut line = Vec::new();
     let mut n = 0u64;
@@ -97,23 +231,16 @@ fn json_lines(
             );
             continue;
         }
-        if table == Table::Auditd {
-            match parse_auditd(trimmed) {
-                Some(o) => {
-                    let m = map(table, o);
-                    ctx.emit(&m, rec)?;
-                }
-                None => ctx.skip(
-                    rec,
-                    member,
-                    format!("line {n}: not an audit record (type=… msg=audit(…))"),
-                ),
+        match parse_auditd(trimmed) {
+            Some(o) => {
+                let m = map(Table::Auditd, o);
+                ctx.emit(&m, rec)?;
             }
-            continue;
-        }
-        match parse_obj(trimmed) {
-            Ok(o) => one(ctx, table, o, rec)?,
-            Err(e) => ctx.skip(rec, member, format!("line {n}: {e}")),
+            None => ctx.skip(
+                rec,
+                member,
+                format!("line {n}: not an audit record (type=… msg=audit(…))"),
+            ),
         }
     }
     Ok(())

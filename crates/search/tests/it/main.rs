@@ -9,6 +9,7 @@ use serde_json::{json, Map};
 use std::path::Path;
 
 mod otrf;
+mod queryset;
 
 const HOSTILE: &str = "'; DROP TABLE events;-- \"quoted\" NEAR(a b) summary:x col*";
 
