@@ -43,7 +43,11 @@ after(async () => {
 const listed = () => browser.execute(() => [...document.querySelectorAll("#queue li.item")].map((li) => ({ id: li.dataset.id, kind: li.dataset.kind, severity: li.dataset.severity })));
 const shown = async () => Number(await (await $("#queue-count")).getAttribute("data-count"));
 /** Wait until the list shows `n` rows (cb-api answers asynchronously). */
-const settle = async (n, what) => waitFor(browser, async () => (await listed()).length === n && (await shown()) === n, what);
+const settle = async (n, what) =>
+  waitFor(browser, async () => (await listed()).length === n && (await shown()) === n, what).catch(async (e) => {
+    const why = await browser.execute(() => ({ count: document.querySelector("#queue-count")?.dataset.count, window: document.querySelector("#queue-window")?.textContent ?? null, err: document.querySelector("#error-banner")?.textContent ?? null, preset: document.querySelector("#time-preset")?.value }));
+    throw new Error(`${e.message}: want ${n}, ${JSON.stringify(why)}`);
+  });
 const chip = async (s) => Number(await (await $(`#sev-${s}`)).getAttribute("data-count"));
 const show = async (v) => {
   await (await $(`#show-${v}`)).click();
@@ -61,7 +65,7 @@ test("header counts equal the queue's and the raw export", async () => {
   await settle(alerts + incidents, "every row");
   assert.equal(Number(await (await $("#queue-total")).getAttribute("data-count")), alerts + incidents);
   // thousands separators are the format of every number shown
-  assert.match(await stats.getText(), new RegExp(`${fmt(alerts)} alerts · ${fmt(incidents)} incidents`));
+  assert.match(await browser.execute(() => document.querySelector("#case-stats").textContent), new RegExp(`${fmt(alerts)} alerts · ${fmt(incidents)} incidents`));
 });
 
 test("severity and status chips count what the queue lists, and the raw Severity values", async () => {

@@ -117,8 +117,8 @@ pub struct QueueFilter {
     pub from: Option<String>,
     #[serde(default)]
     pub to: Option<String>,
-    /// A quick range: the last N hours of the case's data (ending at the newest row, cases are
-    /// read long after the fact). Replaces `from` when both are given.
+    /// A quick range: the last N hours of the case's data (ending at the newest row of the kind
+    /// shown: cases are read long after the fact). Replaces `from` when both are given.
     #[serde(default)]
     pub last_hours: Option<u32>,
 }
@@ -152,7 +152,7 @@ pub struct QueueCounts {
     /// The time window applied (stored-form prefixes), after quick ranges are resolved.
     pub from: Option<String>,
     pub to: Option<String>,
-    /// The oldest and newest row time of the case (for quick ranges and placeholders).
+    /// The oldest and newest row time of the kind shown (for quick ranges and placeholders).
     pub oldest: Option<String>,
     pub newest: Option<String>,
 }
@@ -263,7 +263,16 @@ pub fn queue_view(case: &Case, sort: QueueSort, filter: &QueueFilter) -> ApiResu
         .map(incident_facets)
         .chain(alerts.iter().map(alert_facets))
         .collect();
-    let times = facets.iter().filter_map(|f| f.time);
+    // quick ranges end at the newest row of the kind shown (imported incidents may be dated
+    // years after their alerts)
+    let times = facets
+        .iter()
+        .filter(|f| match filter.show {
+            QueueShow::Both => true,
+            QueueShow::Alerts => !f.incident,
+            QueueShow::Incidents => f.incident,
+        })
+        .filter_map(|f| f.time);
     let (oldest, newest) = (times.clone().min(), times.max());
     let from = match (filter.last_hours, newest) {
         (Some(h), Some(n)) => {
