@@ -65,8 +65,8 @@ status: string | null,
  */
 from: string | null, to: string | null, 
 /**
- * A quick range: the last N hours of the case's data (ending at the newest row, cases are
- * read long after the fact). Replaces `from` when both are given.
+ * A quick range: the last N hours of the case's data (ending at the newest row of the kind
+ * shown: cases are read long after the fact). Replaces `from` when both are given.
  */
 last_hours: number | null, };
 
@@ -93,7 +93,7 @@ status: Record<string, number>,
  */
 from: string | null, to: string | null, 
 /**
- * The oldest and newest row time of the case (for quick ranges and placeholders).
+ * The oldest and newest row time of the kind shown (for quick ranges and placeholders).
  */
 oldest: string | null, newest: string | null, };
 
