@@ -10,6 +10,7 @@ mod config;
 mod export;
 mod import;
 mod map;
+mod queue;
 mod reading;
 mod rootcause;
 mod state;
@@ -39,6 +40,9 @@ fn main() {
             case::remember_investigation,
             case::report,
             reading::queue,
+            queue::queue_view,
+            queue::incident_remediation,
+            queue::incident_edit,
             reading::node_detail,
             reading::technique_names,
             reading::search,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { filterRows, queueRows, sortRows, shortTime } from "../src/lib/queue";
+import { queueFilter, queueRows, sortRows, shortTime, viewRows } from "../src/lib/queue";
 import type { AlertRow, Queue } from "../src/ipc/bindings";
 
 const alert = (id: string, severity: AlertRow["severity"], start: string, entities: string[] = [], status = "New"): AlertRow => ({
@@ -17,11 +17,15 @@ describe("queue", () => {
     expect(rows[0].entityCount).toBe(3);
     expect(rows[0].alertCount).toBe(2);
   });
-  it("filters by kind, severity and status", () => {
-    const rows = queueRows(q);
-    expect(filterRows(rows, { show: "alerts", severities: ["High"], status: "" }).map((r) => r.id)).toEqual(["alert:2", "alert:3"]);
-    expect(filterRows(rows, { show: "incidents", severities: [], status: "" }).map((r) => r.id)).toEqual(["incident:1"]);
-    expect(filterRows(rows, { show: "both", severities: [], status: "Resolved" }).map((r) => r.id)).toEqual(["alert:3"]);
+  it("rows of a filtered view keep an incident's entities from every alert", () => {
+    const rows = viewRows({ alerts: [q.alerts[0]], incidents: q.incidents }, q.alerts);
+    expect(rows.map((r) => r.id)).toEqual(["incident:1", "alert:1"]);
+    expect(rows[0].entityCount).toBe(3);
+  });
+  it("sends cb-api the filter: quick ranges as hours, typed times once they read as times", () => {
+    expect(queueFilter("alerts", ["High"], "", "24h", "", "")).toEqual({ show: "alerts", severities: ["High"], status: null, from: null, to: null, last_hours: 24 });
+    expect(queueFilter("both", [], "New", "custom", " 2019-02-17 ", "2019-02-1")).toEqual({ show: "both", severities: [], status: "New", from: "2019-02-17", to: null, last_hours: null });
+    expect(queueFilter("both", [], "", "all", "2019-02-17", "").from).toBe(null);
   });
   it("sorts by severity then newest, or newest first", () => {
     const rows = queueRows(q);

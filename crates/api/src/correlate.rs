@@ -33,13 +33,27 @@ pub struct IncidentEdit {
     pub changed: bool,
 }
 
-/// Add an alert to an incident (`add`), or take it out (audited).
+/// Add an alert to an incident (`add`), or take it out (audited). Asking for what is already
+/// so changes nothing and writes no audit entry.
 pub fn edit_incident(
     case: &mut Case,
     incident: NodeId,
     alert: NodeId,
     add: bool,
 ) -> ApiResult<IncidentEdit> {
+    let member = case
+        .store
+        .incidents()?
+        .iter()
+        .find(|i| i.id == incident)
+        .map(|i| i.alerts.contains(&alert));
+    if member == Some(add) && matches!(alert, NodeId::Alert(_)) {
+        return Ok(IncidentEdit {
+            incident,
+            alert,
+            changed: false,
+        });
+    }
     let changed = if add {
         cb_graph::add_alert(&mut case.store, incident, alert)?
     } else {

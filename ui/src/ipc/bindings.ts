@@ -48,6 +48,73 @@ props: JsonValue, };
 
 export type Queue = { alerts: Array<AlertRow>, incidents: Array<IncidentRow>, };
 
+export type QueueShow = "both" | "alerts" | "incidents";
+
+export type QueueFilter = { show: QueueShow, 
+/**
+ * Rows of any of these severities (empty: every severity, unrated rows included).
+ */
+severities: Array<Severity>, 
+/**
+ * Rows with this status (`New`, `Active`, …).
+ */
+status: string | null, 
+/**
+ * Typed times: `2019-02-18`, `2019-02-18 01:49`, `2019-02-18T01:49:02Z`. `to` includes
+ * its whole day or minute.
+ */
+from: string | null, to: string | null, 
+/**
+ * A quick range: the last N hours of the case's data (ending at the newest row of the kind
+ * shown: cases are read long after the fact). Replaces `from` when both are given.
+ */
+last_hours: number | null, };
+
+export type QueueCounts = { 
+/**
+ * Every alert and incident of the case (the header's numbers; `caseboard stats` agrees).
+ */
+total_alerts: number, total_incidents: number, 
+/**
+ * Rows listed: `alerts.len() + incidents.len()`.
+ */
+shown: number, 
+/**
+ * Per severity, under every filter but the severity one: what the queue lists when only
+ * that chip is on. Every severity is present (0 when none).
+ */
+severity: Record<Severity, number>, 
+/**
+ * Per status, under every filter but the status one.
+ */
+status: Record<string, number>, 
+/**
+ * The time window applied (stored-form prefixes), after quick ranges are resolved.
+ */
+from: string | null, to: string | null, 
+/**
+ * The oldest and newest row time of the kind shown (for quick ranges and placeholders).
+ */
+oldest: string | null, newest: string | null, };
+
+export type QueueView = { 
+/**
+ * Listed alerts, in `sort` order.
+ */
+alerts: Array<AlertRow>, 
+/**
+ * Listed incidents (highest severity first).
+ */
+incidents: Array<IncidentRow>, counts: QueueCounts, };
+
+export type RemediationStep = { text: string, alerts: Array<NodeId>, };
+
+export type Remediation = { incident: NodeId, steps: Array<RemediationStep>, 
+/**
+ * Alerts of the incident (in the case) that give no step.
+ */
+without_steps: Array<NodeId>, };
+
 export type RelationRow = { from: NodeId, to: NodeId, kind: string, props: unknown, 
 /**
  * Provenance: the evidence file and record that said so.

@@ -46,6 +46,11 @@ export const api = {
   createCase: (path: string) => call<CaseInfo>("create_case", { path }),
   caseInfo: () => call<CaseInfo>("case_info_cmd"),
   queue: (sort: B.QueueSort) => call<B.Queue>("queue", { sort }),
+  /** What the queue lists under a filter, its chip counts and the case's totals (cb-api). */
+  queueView: (sort: B.QueueSort, filter: B.QueueFilter) => call<B.QueueView>("queue_view", { sort, filter }),
+  incidentRemediation: (incident: string) => call<B.Remediation>("incident_remediation", { incident }),
+  /** Add the alert to the incident (`add`) or take it out; audited. */
+  incidentEdit: (incident: string, alert: string, add: boolean) => call<B.IncidentEdit>("incident_edit", { incident, alert, add }),
   nodeDetail: (id: string) => call<B.NodeDetail>("node_detail", { id }),
   techniqueNames: (ids: string[]) => call<Record<string, string>>("technique_names", { ids }),
   queries: (node: string) => call<B.QueryInfo[]>("map_queries", { node }),

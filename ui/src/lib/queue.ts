@@ -1,5 +1,6 @@
-// Pure queue logic: merge alerts + incidents into rows, filter, sort. No IPC, no DOM.
-import type { AlertRow, IncidentRow, Queue, Severity } from "../ipc/bindings";
+// Pure queue logic: merge alerts + incidents into rows, sort, read typed times. No IPC, no DOM.
+// Filtering and the chip counts are cb-api's (`queue_view`): the window lists what it returns.
+import type { AlertRow, IncidentRow, Queue, QueueFilter, QueueShow, QueueView, Severity } from "../ipc/bindings";
 
 export type RowKind = "alert" | "incident";
 
@@ -16,19 +17,8 @@ export interface QueueRow {
   alertCount: number;
 }
 
-export type Show = "both" | "alerts" | "incidents";
+export type Show = QueueShow;
 export type SortBy = "severity" | "time";
-
-export interface QueueFilter {
-  show: Show;
-  /** Empty = every severity. */
-  severities: Severity[];
-  /** Empty string = every status. */
-  status: string;
-  /** Time window, as normalised time prefixes (see `parseTimeInput`); null = open. */
-  from?: string | null;
-  to?: string | null;
-}
 
 export const SEVERITIES: Severity[] = ["High", "Medium", "Low", "Informational"];
 const RANK: Record<Severity, number> = { High: 3, Medium: 2, Low: 1, Informational: 0 };
@@ -68,57 +58,40 @@ export function incidentRow(i: IncidentRow, alerts: Map<string, AlertRow>): Queu
 }
 
 export function queueRows(q: Queue): QueueRow[] {
-  const byId = new Map(q.alerts.map((a) => [a.id, a]));
-  return [...q.incidents.map((i) => incidentRow(i, byId)), ...q.alerts.map(alertRow)];
+  return viewRows(q, q.alerts);
 }
 
-export function filterRows(rows: QueueRow[], f: QueueFilter): QueueRow[] {
-  return rows.filter(
-    (r) =>
-      (f.show === "both" || (f.show === "alerts" ? r.kind === "alert" : r.kind === "incident")) &&
-      (f.severities.length === 0 || (r.severity !== null && f.severities.includes(r.severity))) &&
-      (f.status === "" || r.status === f.status) &&
-      inWindow(r.time, f.from ?? null, f.to ?? null),
-  );
+/** The rows of a cb-api queue view; `all` holds every alert of the case (an incident's entity
+ *  count needs its alerts even when the filter hides them). */
+export function viewRows(v: Pick<QueueView, "alerts" | "incidents">, all: AlertRow[]): QueueRow[] {
+  const byId = new Map(all.map((a) => [a.id, a]));
+  return [...v.incidents.map((i) => incidentRow(i, byId)), ...v.alerts.map(alertRow)];
 }
 
-/** Is `time` inside [from, to]? Both are prefixes of the stored form ("2019-02-18", "2019-02-18T01:49"):
- *  `to` includes its whole day or minute. Undated rows only pass an open window. */
-export function inWindow(time: string | null, from: string | null, to: string | null): boolean {
-  if (!from && !to) return true;
-  if (!time) return false;
-  if (from && time < from) return false;
-  if (to && time.slice(0, to.length) > to) return false;
-  return true;
-}
-
-/** "2019-02-18", "2019-02-18 01:49" or "2019-02-18T01:49:02Z" → the stored-form prefix; null if not a time. */
+/** "2019-02-18", "2019-02-18 01:49" or "2019-02-18T01:49:02Z" → the stored-form prefix; null if not a time.
+ *  Only to mark a half-typed time: cb-api reads the text itself. */
 export function parseTimeInput(s: string): string | null {
-  const m = /^\s*(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2}))?)?/.exec(s);
+  const m = /^\s*(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2}))?)?\s*$/.exec(s);
   if (!m) return null;
   return m[2] ? `${m[1]}T${m[2]}${m[3] ? `:${m[3]}` : ""}` : m[1];
 }
 
 export type TimePreset = "all" | "24h" | "7d" | "30d";
 export const TIME_PRESETS: [TimePreset, string][] = [["all", "Any time"], ["24h", "Last 24 h"], ["7d", "Last 7 days"], ["30d", "Last 30 days"]];
+const PRESET_HOURS: Record<TimePreset, number | null> = { all: null, "24h": 24, "7d": 24 * 7, "30d": 24 * 30 };
 
-/** A preset window ending at the newest row (cases are investigated long after the fact). */
-export function presetWindow(rows: QueueRow[], p: TimePreset): { from: string | null; to: string | null } {
-  if (p === "all") return { from: null, to: null };
-  const newest = rows.reduce<string | null>((m, r) => (r.time && (!m || r.time > m) ? r.time : m), null);
-  if (!newest) return { from: null, to: null };
-  const hours = p === "24h" ? 24 : p === "7d" ? 24 * 7 : 24 * 30;
-  const from = new Date(Date.parse(newest) - hours * 3600_000).toISOString();
-  return { from, to: null };
-}
-
-/** Counts for the filter chips: per severity (under every other filter) and per status. */
-export function facetCounts(rows: QueueRow[], f: QueueFilter): { severity: Record<Severity, number>; status: Record<string, number> } {
-  const severity: Record<Severity, number> = { High: 0, Medium: 0, Low: 0, Informational: 0 };
-  for (const r of filterRows(rows, { ...f, severities: [] })) if (r.severity) severity[r.severity]++;
-  const status: Record<string, number> = {};
-  for (const r of filterRows(rows, { ...f, status: "" })) if (r.status) status[r.status] = (status[r.status] ?? 0) + 1;
-  return { severity, status };
+/** The cb-api filter of the queue's controls. A quick range ends at the case's newest row; typed
+ *  times are sent once they read as times (half-typed ones are left out). */
+export function queueFilter(show: Show, severities: Severity[], status: string, preset: TimePreset | "custom", fromText: string, toText: string): QueueFilter {
+  const typed = (t: string) => (preset === "custom" && parseTimeInput(t) ? t.trim() : null);
+  return {
+    show,
+    severities,
+    status: status || null,
+    from: typed(fromText),
+    to: typed(toText),
+    last_hours: preset === "custom" ? null : PRESET_HOURS[preset],
+  };
 }
 
 function byTimeDesc(a: QueueRow, b: QueueRow): number {
@@ -136,9 +109,6 @@ export function sortRows(rows: QueueRow[], by: SortBy): QueueRow[] {
   return out;
 }
 
-export function statuses(rows: QueueRow[]): string[] {
-  return [...new Set(rows.map((r) => r.status).filter((s) => s !== ""))].sort();
-}
 
 /** "2019-02-18T01:49:02.000Z" → "2019-02-18 01:49". */
 export function shortTime(t: string | null | undefined): string {
