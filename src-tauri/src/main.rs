@@ -12,6 +12,7 @@ mod import;
 mod map;
 mod reading;
 mod state;
+mod switcher;
 mod triage;
 
 use tauri::Manager;
@@ -50,6 +51,13 @@ fn main() {
             map::investigation_undo,
             map::investigation_redo,
             map::find_path,
+            switcher::investigation_list,
+            switcher::investigation_new,
+            switcher::investigation_rename,
+            switcher::investigation_delete,
+            switcher::group_members,
+            switcher::node_overview,
+            switcher::node_timeline,
             triage::triage,
             triage::triage_state,
             triage::mark_related,

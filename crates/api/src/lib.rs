@@ -19,6 +19,7 @@ pub mod export;
 pub mod import;
 pub mod investigations;
 pub mod mitre;
+pub mod pane;
 pub mod queue;
 pub mod search;
 pub mod show;
