@@ -29,7 +29,7 @@ export function tmpdir(name) {
 
 /** Run the caseboard CLI; parse JSON when asked. */
 export function cb(args, json = true) {
-  const out = execFileSync(cli, args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const out = execFileSync(cli, args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 512 * 1024 * 1024 });
   return json ? JSON.parse(out) : out;
 }
 
@@ -247,9 +247,29 @@ export function labelOverlap(boxes) {
 export async function tabToMap(browser) {
   await browser.keys(["Control", "k"]);
   await browser.keys(["Control"]);
-  for (let i = 0; i < 80; i++) {
+  for (let i = 0; i < 200; i++) {
     await browser.keys(["Tab"]);
     if (await browser.execute(() => document.activeElement?.id === "map")) return true;
   }
   return false;
+}
+
+/** Export the map as PNG through the Tools panel into `base`.png and read it back: its size,
+ *  the colours of the title band (text there) and of the whole image (not blank). */
+export async function exportPng(browser, base) {
+  await browser.execute((b) => (window.__cbSaveAs = b), base);
+  const m = await browser.execute(() => {
+    const r = document.querySelector("#map").getBoundingClientRect();
+    return { w: r.width, h: r.height };
+  });
+  await tool(browser, "#export-png");
+  await waitFor(browser, async () => fs.existsSync(`${base}.png`) && fs.statSync(`${base}.png`).size > 0, "PNG written");
+  await browser.execute(() => (window.__cbSaveAs = undefined));
+  await (await browser.$("#map-more-toggle")).click();
+  const file = JSON.stringify(`${base}.png`);
+  const [w, h] = execFileSync("identify", ["-format", "%w %h", `${base}.png`], { encoding: "utf8" }).trim().split(" ").map(Number);
+  const head = Number(execFileSync("convert", [`${base}.png`, "-crop", `${w}x100+0+0`, "-format", "%k", "info:"], { encoding: "utf8" }).trim());
+  const all = Number(execFileSync("convert", [`${base}.png`, "-format", "%k", "info:"], { encoding: "utf8" }).trim());
+  console.log(`# png export ${file}: ${w}×${h} (${fs.statSync(`${base}.png`).size} bytes) for a ${Math.round(m.w)}×${Math.round(m.h)} map; ${head} colours in the title band, ${all} in all`);
+  return { w, h, head, all, mapW: Math.round(m.w), mapH: Math.round(m.h) };
 }

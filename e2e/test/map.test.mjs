@@ -6,10 +6,8 @@
 // case in the document; PNG export at 2× with a title band.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execSync } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
-import { cb, clickNode, tabToMap, ctrlClick as ctrlClickOn, labelOverlap, mapNodes, nodeCount, openNodeMenu, pointer, root, shot, startDriver, tmpdir, tool, typeInto, waitFor } from "../lib/harness.mjs";
+import { cb, clickNode, exportPng, tabToMap, ctrlClick as ctrlClickOn, labelOverlap, mapNodes, nodeCount, openNodeMenu, pointer, root, shot, startDriver, tmpdir, typeInto, waitFor } from "../lib/harness.mjs";
 
 const dir = tmpdir("map12");
 const casePath = path.join(dir, "map.caseboard");
@@ -304,21 +302,11 @@ test("Redact: no entity name of the case anywhere in the document; PNG export 2�
   assert.match(textNow, /\b(host|entity|account|ip)-\d+/);
   await shot(browser, "m08-redacted");
   // PNG at 2× with the title band, while redacted
-  const base = path.join(dir, "report-map");
-  await browser.execute((b) => (window.__cbSaveAs = b), base);
-  const m = await rect("#map");
-  await tool(browser, "#export-png");
-  await waitFor(browser, async () => fs.existsSync(`${base}.png`) && fs.statSync(`${base}.png`).size > 0, "PNG written");
-  await browser.execute(() => (window.__cbSaveAs = undefined));
-  await (await $("#map-more-toggle")).click();
-  const [pw, ph] = execSync(`identify -format "%w %h" ${JSON.stringify(base + ".png")}`, { encoding: "utf8" }).trim().split(" ").map(Number);
-  const head = Number(execSync(`convert ${JSON.stringify(base + ".png")} -crop ${pw}x100+0+0 -format %k info:`, { encoding: "utf8" }).trim());
-  const body = Number(execSync(`convert ${JSON.stringify(base + ".png")} -format %k info:`, { encoding: "utf8" }).trim());
-  console.log(`# png export: ${pw}×${ph} for a ${Math.round(m.w)}×${Math.round(m.h)} map; ${head} colours in the title band, ${body} in all`);
-  assert.equal(pw, Math.round(m.w) * 2);
-  assert.ok(ph > Math.round(m.h) * 2, "title and legend bands around the map");
-  assert.ok(head > 4, "the title band has text");
-  assert.ok(body > 10, "not blank");
+  const png = await exportPng(browser, path.join(dir, "report-map"));
+  assert.equal(png.w, png.mapW * 2);
+  assert.ok(png.h > png.mapH * 2, "title and legend bands around the map");
+  assert.ok(png.head > 4, "the title band has text");
+  assert.ok(png.all > 10, "not blank");
   await (await $("#redact")).click();
   await (await $("#drawer-close")).click();
 });

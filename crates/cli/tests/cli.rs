@@ -383,5 +383,5 @@ fn investigation_new_saves_the_map_the_window_opens() {
         .as_array()
         .unwrap()
         .iter()
-        .all(|i| i["id"].to_string() != first));
+        .all(|i| i["id"] != list[0]["id"]));
 }

@@ -31,7 +31,16 @@ pub struct GroupKey {
     pub event_id: Option<String>,
     #[serde(default)]
     pub kind: Option<String>,
+    /// The rest of a source: its events whose EventID is none of these (the EventIDs that
+    /// have groups of their own when a query has more than [`MAX_GROUPS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub rest_of: Option<Vec<String>>,
 }
+
+/// Most groups one query adds: the largest `MAX_GROUPS - 1` EventIDs keep their own group,
+/// the others fold into one "other EventIDs" group per source.
+pub const MAX_GROUPS: usize = 12;
 
 /// One counted group of a query.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,6 +124,7 @@ pub fn groups(store: &cb_store::SqliteStore, node: NodeId, query: &str) -> Resul
         source,
         event_id,
         kind,
+        rest_of: None,
     };
     let mut out = vec![];
     match set.returns {
@@ -169,7 +179,58 @@ pub fn groups(store: &cb_store::SqliteStore, node: NodeId, query: &str) -> Resul
             )))
         }
     }
-    Ok(out)
+    Ok(fold_small(out))
+}
+
+/// Keep the largest event groups and fold the others into one group per source.
+fn fold_small(mut out: Vec<GroupInfo>) -> Vec<GroupInfo> {
+    if out.len() <= MAX_GROUPS || out.iter().any(|g| g.member_kind != "event") {
+        return out;
+    }
+    let tail = out.split_off(MAX_GROUPS - 1);
+    let mut rest: Vec<GroupInfo> = vec![];
+    for g in tail {
+        let src = g.key.source.clone().unwrap_or_default();
+        let kept: Vec<String> = out
+            .iter()
+            .filter(|k| k.key.source.as_deref() == Some(&src))
+            .filter_map(|k| k.key.event_id.clone())
+            .collect();
+        match rest
+            .iter_mut()
+            .find(|r| r.key.source.as_deref() == Some(&src))
+        {
+            Some(r) => {
+                r.count += g.count;
+                r.first = r
+                    .first
+                    .clone()
+                    .min(g.first.clone())
+                    .or(r.first.clone())
+                    .or(g.first);
+                r.last = r.last.clone().max(g.last.clone());
+            }
+            None => rest.push(GroupInfo {
+                key: GroupKey {
+                    event_id: None,
+                    rest_of: Some(kept),
+                    ..g.key.clone()
+                },
+                ..g
+            }),
+        }
+    }
+    for r in &mut rest {
+        let n = r.key.rest_of.as_ref().map_or(0, Vec::len);
+        let src = r.key.source.clone().unwrap_or_default();
+        r.label = if n == 0 {
+            format!("{src} · all EventIDs · {}", thousands(r.count))
+        } else {
+            format!("{src} · other EventIDs · {}", thousands(r.count))
+        };
+    }
+    out.extend(rest);
+    out
 }
 
 /// The member statement of a group: `SELECT id, label, time, kind` over the group, filtered by
@@ -177,6 +238,11 @@ pub fn groups(store: &cb_store::SqliteStore, node: NodeId, query: &str) -> Resul
 fn member_sql(set: &QuerySet, key: &GroupKey) -> Result<String> {
     let base = format!("(SELECT DISTINCT n FROM ({})) s", set.sql);
     Ok(match (set.returns, &key.source, &key.kind) {
+        (Returns::Events, Some(_), _) if key.rest_of.is_some() => format!(
+            "SELECT e.id, e.summary, e.time, 'event' FROM {base} JOIN events e ON e.id = s.n
+             WHERE e.source = ?6 AND (e.event_id IS NULL OR e.event_id NOT IN (SELECT value FROM json_each(?9)))
+               AND (?8 IS NULL OR instr(lower(e.summary), lower(?8)) > 0)"
+        ),
         (Returns::Events, Some(_), _) => format!(
             "SELECT e.id, e.summary, e.time, 'event' FROM {base} JOIN events e ON e.id = s.n
              WHERE e.source = ?6 AND e.event_id IS ?7 AND (?8 IS NULL OR instr(lower(e.summary), lower(?8)) > 0)"
@@ -208,7 +274,25 @@ fn member_params(set: &QuerySet, key: &GroupKey, text: Option<&str>) -> Vec<Valu
             .map(|s| Value::Text(s.trim().to_string()))
             .unwrap_or(Value::Null),
     );
+    p.push(Value::Text(
+        serde_json::to_string(key.rest_of.as_deref().unwrap_or(&[])).unwrap_or_default(),
+    ));
     p
+}
+
+/// Whether two keys name the same members: equal, or the same source/EventID of the events
+/// of the same node through `events` and `events:<source>`.
+pub fn same_members(a: &GroupKey, b: &GroupKey) -> bool {
+    let events = |q: &str| q == "events" || q.starts_with("events:");
+    a == b
+        || (a.parent == b.parent
+            && events(&a.query)
+            && events(&b.query)
+            && a.rest_of.is_none()
+            && b.rest_of.is_none()
+            && a.source.is_some()
+            && a.source == b.source
+            && a.event_id == b.event_id)
 }
 
 /// A page of the group's members matching `text` (case-insensitive substring of the summary

@@ -568,6 +568,15 @@ impl Model {
                 g.hidden = false;
                 continue;
             }
+            // the same events reached through `events` and `events:<source>`: one group
+            if let Some(g) = self
+                .groups
+                .values_mut()
+                .find(|g| groups::same_members(&g.info.key, &info.key))
+            {
+                g.hidden = false;
+                continue;
+            }
             let (x, y) = self.place(Some(parent), k, &taken);
             taken.insert(x, y);
             k += 1;

@@ -141,7 +141,12 @@ export type InvestigationSummary = { id: number, name: string, start: NodeId, cr
  */
 last_used: string | null, };
 
-export type GroupKey = { parent: NodeId, query: string, source: string | null, event_id: string | null, kind: string | null, };
+export type GroupKey = { parent: NodeId, query: string, source: string | null, event_id: string | null, kind: string | null, 
+/**
+ * The rest of a source: its events whose EventID is none of these (the EventIDs that
+ * have groups of their own when a query has more than [`MAX_GROUPS`]).
+ */
+rest_of?: Array<string>, };
 
 export type GroupInfo = { key: GroupKey, 
 /**

@@ -43,9 +43,12 @@ fn event_groups_count_the_raw_records_of_the_host() {
     }
     assert!(expected.len() > 5, "{expected:?}");
     let h = host(&st, busiest);
-    let got: BTreeMap<(String, String), u64> = groups::groups(&st, h, "events")
-        .unwrap()
-        .into_iter()
+    let gs = groups::groups(&st, h, "events").unwrap();
+    assert!(gs.len() <= groups::MAX_GROUPS + 3, "{} groups", gs.len());
+    // groups of their own: exactly the raw count of that source and EventID
+    let own: BTreeMap<(String, String), u64> = gs
+        .iter()
+        .filter(|g| g.key.rest_of.is_none())
         .map(|g| {
             (
                 (
@@ -56,7 +59,28 @@ fn event_groups_count_the_raw_records_of_the_host() {
             )
         })
         .collect();
-    assert_eq!(got, expected, "groups of {busiest}");
+    for (k, n) in &own {
+        assert_eq!(expected.get(k), Some(n), "{k:?}");
+    }
+    // the rest of each source: every other raw record of it
+    for r in gs.iter().filter(|g| g.key.rest_of.is_some()) {
+        let src = r.key.source.clone().unwrap();
+        let want: u64 = expected
+            .iter()
+            .filter(|((s2, _), _)| *s2 == src)
+            .filter(|(k, _)| !own.contains_key(*k))
+            .map(|(_, n)| n)
+            .sum();
+        assert_eq!(r.count, want, "rest of {src}");
+        assert_eq!(
+            groups::members(&st, &r.key, None, 10_000, 0).unwrap().total,
+            want
+        );
+    }
+    assert_eq!(
+        gs.iter().map(|g| g.count).sum::<u64>(),
+        expected.values().sum::<u64>()
+    );
 
     // as a map operation: one node per group, saved, undoable
     let m = inv::create(&mut st, "agg", h).unwrap();
@@ -71,7 +95,7 @@ fn event_groups_count_the_raw_records_of_the_host() {
     )
     .unwrap();
     assert_eq!(m.nodes.len(), 1, "no event became a node");
-    assert_eq!(m.groups.len(), expected.len());
+    assert_eq!(m.groups.len(), gs.len());
     let total: u64 = m.groups.iter().map(|g| g.info.count).sum();
     assert_eq!(total, expected.values().sum::<u64>());
     let sysmon10 = m.groups.iter().find(|g| {
@@ -192,6 +216,32 @@ fn event_groups_count_the_raw_records_of_the_host() {
     assert!(s2.groups.is_empty() && s2.nodes.len() == 1);
     let again = inv::redo(&mut st, m.id).unwrap();
     assert_eq!(again.groups, m.groups, "redo replays the saved groups");
+    // the same events through `events:Sysmon`: the groups already there, none added twice
+    let before: Vec<_> = again
+        .groups
+        .iter()
+        .filter(|g| g.info.key.rest_of.is_none())
+        .map(|g| (g.info.key.source.clone(), g.info.key.event_id.clone()))
+        .collect();
+    let sy = inv::apply(
+        &mut st,
+        m.id,
+        MapOp::Group {
+            node: h,
+            query: "events:Sysmon".into(),
+            threshold: None,
+        },
+    )
+    .unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for g in sy.groups.iter().filter(|g| g.info.key.rest_of.is_none()) {
+        assert!(
+            seen.insert((g.info.key.source.clone(), g.info.key.event_id.clone())),
+            "{} twice",
+            g.info.label
+        );
+    }
+    assert!(before.iter().all(|k| seen.contains(k)));
 }
 
 #[test]
@@ -254,6 +304,7 @@ fn entity_expansions_above_the_threshold_become_groups_per_kind() {
         source: None,
         event_id: None,
         kind: None,
+        rest_of: None,
     };
     assert!(groups::members(&st, &bad, None, 10, 0).is_err());
 }
