@@ -17,7 +17,7 @@ mkdir -p logs/screenshots
 rm -f logs/screenshots/*.png
 status=0
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(e2e/test/app.test.mjs e2e/test/hostile.test.mjs e2e/test/perf.test.mjs e2e/test/work.test.mjs e2e/test/walkthrough.test.mjs e2e/test/map.test.mjs e2e/test/rootcause.test.mjs e2e/test/queue.test.mjs)
+[ ${#tests[@]} -gt 0 ] || tests=(e2e/test/app.test.mjs e2e/test/hostile.test.mjs e2e/test/perf.test.mjs e2e/test/work.test.mjs e2e/test/walkthrough.test.mjs e2e/test/map.test.mjs e2e/test/rootcause.test.mjs e2e/test/queue.test.mjs e2e/test/realcase.test.mjs)
 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
   node --test --test-concurrency=1 --test-reporter=spec "${tests[@]}" 2>&1 | tee logs/e2e.log || status=$?
 echo "screenshots:"

@@ -29,7 +29,7 @@ export function tmpdir(name) {
 
 /** Run the caseboard CLI; parse JSON when asked. */
 export function cb(args, json = true) {
-  const out = execFileSync(cli, args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const out = execFileSync(cli, args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 512 * 1024 * 1024 });
   return json ? JSON.parse(out) : out;
 }
 
@@ -175,7 +175,7 @@ export async function openNodeMenu(browser, id) {
   // a bar or the legend drawn over the node would take the click
   const onMap = await browser.execute((q) => document.elementFromPoint(q.x, q.y)?.closest("#map") !== null, p);
   if (!onMap) throw new Error(`node ${id} is covered at ${p.x},${p.y}`);
-  const shown = async () => (await browser.$$("#explore-menu button[data-query]")).length > 0 || (await browser.execute(() => document.querySelector("#explore-menu")?.textContent.includes("Nothing to explore") ?? false));
+  const shown = async () => (await browser.$$("#explore-menu button[data-query], #menu-open-group")).length > 0 || (await browser.execute(() => document.querySelector("#explore-menu")?.textContent.includes("Nothing to explore") ?? false));
   await pointer(browser, press(p, 2));
   // the first right-click on a freshly opened map is sometimes lost under WebKitWebDriver
   // (its synthetic events; not reproduced by hand): one more try before failing
@@ -215,3 +215,61 @@ export async function typeInto(browser, selector, value) {
 
 /** The window's number format (thousands separators). */
 export const fmt = (n) => n.toLocaleString("en-US");
+
+/** Real pointer clicks on map nodes with Ctrl held (a key source ticking alongside the mouse). */
+export async function ctrlClick(browser, ids) {
+  const pts = [];
+  for (const id of ids) pts.push(await browser.execute((n) => window.__cbMap.screenPos(n), id));
+  const mouse = [{ type: "pause", duration: 0 }];
+  for (const p of pts) mouse.push({ type: "pointerMove", duration: 0, origin: "viewport", x: p.x, y: p.y }, { type: "pointerDown", button: 0 }, { type: "pause", duration: 50 }, { type: "pointerUp", button: 0 }, { type: "pause", duration: 380 });
+  mouse.push({ type: "pause", duration: 0 });
+  const keys = [{ type: "keyDown", value: "\uE009" }, ...mouse.slice(1, -1).map(() => ({ type: "pause", duration: 0 })), { type: "keyUp", value: "\uE009" }];
+  await browser.performActions([
+    { type: "key", id: "kb", actions: keys },
+    { type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: mouse },
+  ]);
+  await browser.releaseActions();
+  await browser.pause(200);
+}
+
+/** The first pair of label boxes (as the renderer drew them) that overlap, or null. */
+export function labelOverlap(boxes) {
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i];
+      const b = boxes[j];
+      if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) return `${a.label} / ${b.label}`;
+    }
+  return null;
+}
+
+/** From the search box (Ctrl+K), Tab until the map has focus; false if it never does. */
+export async function tabToMap(browser) {
+  await browser.keys(["Control", "k"]);
+  await browser.keys(["Control"]);
+  for (let i = 0; i < 200; i++) {
+    await browser.keys(["Tab"]);
+    if (await browser.execute(() => document.activeElement?.id === "map")) return true;
+  }
+  return false;
+}
+
+/** Export the map as PNG through the Tools panel into `base`.png and read it back: its size,
+ *  the colours of the title band (text there) and of the whole image (not blank). */
+export async function exportPng(browser, base) {
+  await browser.execute((b) => (window.__cbSaveAs = b), base);
+  const m = await browser.execute(() => {
+    const r = document.querySelector("#map").getBoundingClientRect();
+    return { w: r.width, h: r.height };
+  });
+  await tool(browser, "#export-png");
+  await waitFor(browser, async () => fs.existsSync(`${base}.png`) && fs.statSync(`${base}.png`).size > 0, "PNG written");
+  await browser.execute(() => (window.__cbSaveAs = undefined));
+  await (await browser.$("#map-more-toggle")).click();
+  const file = JSON.stringify(`${base}.png`);
+  const [w, h] = execFileSync("identify", ["-format", "%w %h", `${base}.png`], { encoding: "utf8" }).trim().split(" ").map(Number);
+  const head = Number(execFileSync("convert", [`${base}.png`, "-crop", `${w}x100+0+0`, "-format", "%k", "info:"], { encoding: "utf8" }).trim());
+  const all = Number(execFileSync("convert", [`${base}.png`, "-format", "%k", "info:"], { encoding: "utf8" }).trim());
+  console.log(`# png export ${file}: ${w}×${h} (${fs.statSync(`${base}.png`).size} bytes) for a ${Math.round(m.w)}×${Math.round(m.h)} map; ${head} colours in the title band, ${all} in all`);
+  return { w, h, head, all, mapW: Math.round(m.w), mapH: Math.round(m.h) };
+}

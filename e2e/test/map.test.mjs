@@ -6,10 +6,8 @@
 // case in the document; PNG export at 2× with a title band.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execSync } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
-import { cb, clickNode, mapNodes, nodeCount, openNodeMenu, pointer, root, shot, startDriver, tmpdir, tool, typeInto, waitFor } from "../lib/harness.mjs";
+import { cb, clickNode, exportPng, tabToMap, ctrlClick as ctrlClickOn, labelOverlap, mapNodes, nodeCount, openNodeMenu, pointer, root, shot, startDriver, tmpdir, typeInto, waitFor } from "../lib/harness.mjs";
 
 const dir = tmpdir("map12");
 const casePath = path.join(dir, "map.caseboard");
@@ -73,31 +71,8 @@ async function expandBiggest(id) {
   return true;
 }
 
-/** Real pointer clicks with Ctrl held (a key source ticking alongside the mouse). */
-async function ctrlClick(ids) {
-  const pts = [];
-  for (const id of ids) pts.push(await browser.execute((n) => window.__cbMap.screenPos(n), id));
-  const mouse = [{ type: "pause", duration: 0 }];
-  for (const p of pts) mouse.push({ type: "pointerMove", duration: 0, origin: "viewport", x: p.x, y: p.y }, { type: "pointerDown", button: 0 }, { type: "pause", duration: 50 }, { type: "pointerUp", button: 0 }, { type: "pause", duration: 380 });
-  mouse.push({ type: "pause", duration: 0 });
-  const keys = [{ type: "keyDown", value: "\uE009" }, ...mouse.slice(1, -1).map(() => ({ type: "pause", duration: 0 })), { type: "keyUp", value: "\uE009" }];
-  await browser.performActions([
-    { type: "key", id: "kb", actions: keys },
-    { type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: mouse },
-  ]);
-  await browser.releaseActions();
-  await browser.pause(200);
-}
-
-function noOverlap(boxes) {
-  for (let i = 0; i < boxes.length; i++)
-    for (let j = i + 1; j < boxes.length; j++) {
-      const a = boxes[i];
-      const b = boxes[j];
-      if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) return `${a.label} / ${b.label}`;
-    }
-  return null;
-}
+const ctrlClick = (ids) => ctrlClickOn(browser, ids);
+const noOverlap = labelOverlap;
 
 let first;
 let second;
@@ -128,7 +103,7 @@ test("1024×700: the map gets ≥ 60 % of the width and the tools fit one row", 
   await browser.pause(300);
 });
 
-test("the node menu stays inside the window and the page-size setting is reachable", async () => {
+test("the node menu stays inside the window and the grouping setting is reachable", async () => {
   while ((await nodeCount(browser)) < 14) {
     const nodes = await mapNodes(browser);
     let grew = false;
@@ -143,9 +118,11 @@ test("the node menu stays inside the window and the page-size setting is reachab
   const w = await win();
   const r = await rect("#explore-menu");
   assert.ok(r.y >= 0 && r.bottom <= w.h && r.x >= 0 && r.right <= w.w, `menu ${JSON.stringify(r)} inside ${w.w}×${w.h}`);
-  const ps = await $("#page-size");
+  // aggregation is on by default: the menu's setting is the group threshold (the page size
+  // shows when grouping is switched off)
+  const ps = await $("#group-threshold");
   await ps.scrollIntoView();
-  assert.ok(await ps.isDisplayed({ withinViewport: true }), "page size reachable");
+  assert.ok(await ps.isDisplayed({ withinViewport: true }), "group threshold reachable");
   await shot(browser, "m03-1024-menu");
   await browser.keys(["Escape"]);
 });
@@ -244,14 +221,7 @@ test("layouts: force, left to right and radial; label boxes never overlap", asyn
 test("keyboard only: Tab to the map, move, Enter opens the menu, Enter expands", async () => {
   await browser.keys(["Escape"]);
   // start from the search box (Ctrl+K), then Tab until the map has focus
-  await browser.keys(["Control", "k"]);
-  await browser.keys(["Control"]);
-  let ok = false;
-  for (let i = 0; i < 80 && !ok; i++) {
-    await browser.keys(["Tab"]);
-    ok = await browser.execute(() => document.activeElement?.id === "map");
-  }
-  assert.ok(ok, "Tab reaches the map");
+  assert.ok(await tabToMap(browser), "Tab reaches the map");
   await waitFor(browser, async () => (await selection()).length === 1, "focus selects a node");
   const s0 = (await selection())[0];
   await browser.keys(["Tab"]);
@@ -332,21 +302,11 @@ test("Redact: no entity name of the case anywhere in the document; PNG export 2�
   assert.match(textNow, /\b(host|entity|account|ip)-\d+/);
   await shot(browser, "m08-redacted");
   // PNG at 2× with the title band, while redacted
-  const base = path.join(dir, "report-map");
-  await browser.execute((b) => (window.__cbSaveAs = b), base);
-  const m = await rect("#map");
-  await tool(browser, "#export-png");
-  await waitFor(browser, async () => fs.existsSync(`${base}.png`) && fs.statSync(`${base}.png`).size > 0, "PNG written");
-  await browser.execute(() => (window.__cbSaveAs = undefined));
-  await (await $("#map-more-toggle")).click();
-  const [pw, ph] = execSync(`identify -format "%w %h" ${JSON.stringify(base + ".png")}`, { encoding: "utf8" }).trim().split(" ").map(Number);
-  const head = Number(execSync(`convert ${JSON.stringify(base + ".png")} -crop ${pw}x100+0+0 -format %k info:`, { encoding: "utf8" }).trim());
-  const body = Number(execSync(`convert ${JSON.stringify(base + ".png")} -format %k info:`, { encoding: "utf8" }).trim());
-  console.log(`# png export: ${pw}×${ph} for a ${Math.round(m.w)}×${Math.round(m.h)} map; ${head} colours in the title band, ${body} in all`);
-  assert.equal(pw, Math.round(m.w) * 2);
-  assert.ok(ph > Math.round(m.h) * 2, "title and legend bands around the map");
-  assert.ok(head > 4, "the title band has text");
-  assert.ok(body > 10, "not blank");
+  const png = await exportPng(browser, path.join(dir, "report-map"));
+  assert.equal(png.w, png.mapW * 2);
+  assert.ok(png.h > png.mapH * 2, "title and legend bands around the map");
+  assert.ok(png.head > 4, "the title band has text");
+  assert.ok(png.all > 10, "not blank");
   await (await $("#redact")).click();
   await (await $("#drawer-close")).click();
 });

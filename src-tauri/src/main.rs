@@ -14,6 +14,7 @@ mod queue;
 mod reading;
 mod rootcause;
 mod state;
+mod switcher;
 mod triage;
 
 use tauri::Manager;
@@ -55,6 +56,13 @@ fn main() {
             map::investigation_undo,
             map::investigation_redo,
             map::find_path,
+            switcher::investigation_list,
+            switcher::investigation_new,
+            switcher::investigation_rename,
+            switcher::investigation_delete,
+            switcher::group_members,
+            switcher::node_overview,
+            switcher::node_timeline,
             triage::triage,
             triage::triage_state,
             triage::mark_related,

@@ -8,7 +8,7 @@ const node = (id: string, kind: string, x: number | null, y: number | null, extr
   x, y, pinned: false, hidden: false, collapsed: false, parent: null, visible: true, ...extra,
 });
 const state = (nodes: MapNode[], edges: [string, string, string][]): MapState => ({
-  id: 1, name: "m", start: "alert:1", nodes,
+  id: 1, name: "m", start: "alert:1", nodes, groups: [],
   edges: edges.map(([from, kind, to]) => ({ id: `${from}|${kind}|${to}`, from, to, kind })),
   breadcrumb: ["alert:1"], breadcrumb_pos: 0, focus: "alert:1", cursor: 0, time_scope: null, can_undo: false, can_redo: false, history_len: 0,
 });

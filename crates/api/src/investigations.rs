@@ -6,15 +6,21 @@ use crate::error::ApiResult;
 use cb_domain::NodeId;
 use cb_graph::investigation as inv;
 
-pub use inv::{InvestigationSummary, MapNode, MapOp, MapState, Position, TimeScope};
+pub use cb_graph::groups::{GroupInfo, GroupKey, Member, MemberPage, DEFAULT_THRESHOLD};
+pub use inv::{
+    GroupPosition, InvestigationSummary, MapGroup, MapNode, MapOp, MapState, Position, TimeScope,
+};
 
 /// The expansions a new map opens with: an alert's entities; an incident's alerts, then their
-/// entities. Queries the node does not offer, or that find nothing, are left out.
+/// entities; an entity's alerts and the entities it is linked to; an event's entities — each
+/// aggregated (above [`DEFAULT_THRESHOLD`] as counted groups per kind). Queries the node does
+/// not offer, or that find nothing, are left out.
 fn first_expansion(case: &mut Case, map: MapState) -> ApiResult<MapState> {
     let wanted: &[&str] = match map.start {
         NodeId::Alert(_) => &["entities"],
         NodeId::Incident(_) => &["alerts", "entities"],
-        _ => &[],
+        NodeId::Entity(_) => &["alerts", "related"],
+        NodeId::Event(_) => &["entities"],
     };
     let offered = cb_graph::queries(&case.store, map.start)?;
     let mut map = map;
@@ -23,11 +29,10 @@ fn first_expansion(case: &mut Case, map: MapState) -> ApiResult<MapState> {
             map = inv::apply(
                 &mut case.store,
                 map.id,
-                MapOp::Expand {
+                MapOp::Group {
                     node: map.start,
                     query: q.to_string(),
-                    limit: Some(cb_graph::DEFAULT_LIMIT),
-                    offset: Some(0),
+                    threshold: Some(DEFAULT_THRESHOLD),
                 },
             )?;
         }
@@ -60,6 +65,38 @@ pub fn open_map(case: &mut Case, start: NodeId) -> ApiResult<MapState> {
 
 pub fn list(case: &Case) -> ApiResult<Vec<InvestigationSummary>> {
     Ok(inv::list(&case.store)?)
+}
+
+/// `caseboard investigation rename` / the switcher's Rename (audited).
+pub fn rename(case: &mut Case, id: i64, name: &str) -> ApiResult<InvestigationSummary> {
+    Ok(inv::rename(&mut case.store, id, name)?)
+}
+
+/// `caseboard investigation delete` / the switcher's Delete (audited).
+pub fn delete(case: &mut Case, id: i64) -> ApiResult<()> {
+    Ok(inv::delete(&mut case.store, id)?)
+}
+
+/// The groups one query of `node` would add (what `Group` adds when it aggregates).
+pub fn groups(case: &Case, node: NodeId, query: &str) -> ApiResult<Vec<GroupInfo>> {
+    Ok(cb_graph::groups::groups(&case.store, node, query)?)
+}
+
+/// A page of a group's members matching `text`, for its table.
+pub fn members(
+    case: &Case,
+    key: &GroupKey,
+    text: Option<&str>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+) -> ApiResult<MemberPage> {
+    Ok(cb_graph::groups::members(
+        &case.store,
+        key,
+        text,
+        limit.unwrap_or(200),
+        offset.unwrap_or(0),
+    )?)
 }
 
 pub fn get(case: &Case, id: i64) -> ApiResult<MapState> {

@@ -19,6 +19,7 @@ pub mod export;
 pub mod import;
 pub mod investigations;
 pub mod mitre;
+pub mod pane;
 pub mod process_tree;
 pub mod queue;
 pub mod report;

@@ -219,7 +219,8 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Saved investigation maps: new, list, show, op, undo, redo, history.
+    /// Saved investigation maps: new (from any node id), list, show, op, undo, redo, history,
+    /// rename, delete.
     Investigation {
         case: PathBuf,
         #[command(subcommand)]
@@ -273,6 +274,15 @@ pub enum InvCmd {
         id: i64,
     },
     History {
+        id: i64,
+    },
+    /// Rename a map (audited).
+    Rename {
+        id: i64,
+        name: String,
+    },
+    /// Delete a map and its history (audited).
+    Delete {
         id: i64,
     },
 }

@@ -78,5 +78,10 @@ pub fn investigation(case: &Path, cmd: InvCmd) -> Result<()> {
         InvCmd::Undo { id } => print::json(&inv::undo(&mut c, id)?),
         InvCmd::Redo { id } => print::json(&inv::redo(&mut c, id)?),
         InvCmd::History { id } => print::json(&inv::history(&c, id)?),
+        InvCmd::Rename { id, name } => print::json(&inv::rename(&mut c, id, &name)?),
+        InvCmd::Delete { id } => {
+            inv::delete(&mut c, id)?;
+            print::json(&serde_json::json!({"deleted": id}))
+        }
     }
 }

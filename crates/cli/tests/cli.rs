@@ -325,7 +325,10 @@ fn investigation_new_saves_the_map_the_window_opens() {
         .as_str()
         .unwrap()
         .to_string();
-    for start in [alert, incident] {
+    // any node: an entity too (its map opens with its alerts and its entities, grouped)
+    let entities = json_of(&caseboard(&["entities", a.to_str().unwrap(), "--json"]));
+    let entity = entities["entities"][0]["id"].as_str().unwrap().to_string();
+    for start in [alert, incident, entity] {
         let cli = json_of(&caseboard(&[
             "investigation",
             a.to_str().unwrap(),
@@ -337,7 +340,7 @@ fn investigation_new_saves_the_map_the_window_opens() {
         let w = cb_api::investigations::open_map(&mut window, cb_api::node_id(&start).unwrap())
             .unwrap();
         let w = serde_json::to_value(&w).unwrap();
-        for k in ["nodes", "edges", "history_len", "cursor", "start"] {
+        for k in ["nodes", "edges", "groups", "history_len", "cursor", "start"] {
             assert_eq!(cli[k], w[k], "{start}: {k}");
         }
         assert!(
@@ -354,4 +357,31 @@ fn investigation_new_saves_the_map_the_window_opens() {
         ]));
         assert_eq!(shown["nodes"], w["nodes"]);
     }
+    // rename and delete (audited)
+    let list = json_of(&caseboard(&["investigation", a.to_str().unwrap(), "list"]));
+    let first = list[0]["id"].to_string();
+    let r = json_of(&caseboard(&[
+        "investigation",
+        a.to_str().unwrap(),
+        "rename",
+        &first,
+        "renamed map",
+    ]));
+    assert_eq!(r["name"], "renamed map");
+    json_of(&caseboard(&[
+        "investigation",
+        a.to_str().unwrap(),
+        "delete",
+        &first,
+    ]));
+    let after = json_of(&caseboard(&["investigation", a.to_str().unwrap(), "list"]));
+    assert_eq!(
+        after.as_array().unwrap().len(),
+        list.as_array().unwrap().len() - 1
+    );
+    assert!(after
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["id"] != list[0]["id"]));
 }

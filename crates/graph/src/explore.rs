@@ -464,15 +464,29 @@ pub fn queries(store: &SqliteStore, node: NodeId) -> Result<Vec<QueryInfo>> {
     Ok(out)
 }
 
-/// Run one exploration query: a page of `limit` neighbours from `offset`, the edges attaching
-/// them to `node`, the query's `total` and how many are `more` after this page.
-pub fn expand(
+/// What one exploration query returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Returns {
+    Alerts,
+    Incidents,
+    Entities,
+    Events,
+}
+
+/// One query resolved to its SQL set: rows `(n, via, fwd, pri)` of neighbours, its
+/// parameters `?1..?5` (limit and offset 0) and what `n` numbers.
+pub(crate) struct QuerySet {
+    pub sql: String,
+    pub params: Vec<Value>,
+    pub returns: Returns,
+}
+
+/// The spec of `query` on `node` and its argument (`events:<source>`).
+fn find_spec<'q>(
     store: &SqliteStore,
     node: NodeId,
-    query: &str,
-    limit: usize,
-    offset: usize,
-) -> Result<Expansion> {
+    query: &'q str,
+) -> Result<(Spec, Option<&'q str>)> {
     let kind = check_node(store, node)?;
     let (qid, arg) = match query.split_once(':') {
         Some(("events", src)) => ("events", Some(src)),
@@ -485,6 +499,42 @@ pub fn expand(
             node,
             query: query.to_string(),
         })?;
+    Ok((s, arg))
+}
+
+pub(crate) fn query_set(store: &SqliteStore, node: NodeId, query: &str) -> Result<QuerySet> {
+    let (s, arg) = find_spec(store, node, query)?;
+    Ok(QuerySet {
+        sql: filtered(node, &s, arg.is_some()),
+        params: params(node, arg, 0, 0),
+        returns: match s.target {
+            Target::Alert => Returns::Alerts,
+            Target::Incident => Returns::Incidents,
+            Target::Entity(_) => Returns::Entities,
+            Target::Event => Returns::Events,
+        },
+    })
+}
+
+/// Bind `?1..?k` from `vals` (only as many as the statement uses), for the modules that
+/// build statements over a [`QuerySet`].
+pub(crate) fn bind_all(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    vals: &[Value],
+) -> rusqlite::Result<()> {
+    bind(stmt, vals)
+}
+
+/// Run one exploration query: a page of `limit` neighbours from `offset`, the edges attaching
+/// them to `node`, the query's `total` and how many are `more` after this page.
+pub fn expand(
+    store: &SqliteStore,
+    node: NodeId,
+    query: &str,
+    limit: usize,
+    offset: usize,
+) -> Result<Expansion> {
+    let (s, arg) = find_spec(store, node, query)?;
     let total = count(store, node, &s, arg)?;
     let sql = format!(
         "SELECT n, min(pri), via, fwd FROM ({}) GROUP BY n ORDER BY n LIMIT ?4 OFFSET ?5",

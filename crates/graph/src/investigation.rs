@@ -10,6 +10,7 @@
 //! the initial state; a new operation after an undo drops the operations that could have been
 //! redone. Every operation, undo and redo is appended to the audit log.
 
+use crate::groups::{self, GroupInfo};
 use crate::{explore, path, CaseGraph, EdgeView, GraphError, NodeView, Result};
 use cb_domain::NodeId;
 use cb_store::SqliteStore;
@@ -31,16 +32,47 @@ pub enum MapOp {
         #[serde(default)]
         offset: Option<usize>,
     },
+    /// Run an exploration query and add its result aggregated: counted groups (events always,
+    /// entities above `threshold`, default 50), or its first `threshold` nodes when it is
+    /// small — the window's default expansion.
+    Group {
+        node: NodeId,
+        query: String,
+        #[serde(default)]
+        threshold: Option<usize>,
+    },
+    /// Put members of a group on the map next to it (picked in the group's table); they hang
+    /// from the group's parent, so collapsing it folds them too.
+    AddFromGroup {
+        group: i64,
+        nodes: Vec<NodeId>,
+    },
+    RemoveGroups {
+        groups: Vec<i64>,
+    },
+    /// Move groups (a drag); `pin` pins or unpins them where they are.
+    MoveGroups {
+        positions: Vec<GroupPosition>,
+        #[serde(default)]
+        pin: Option<bool>,
+    },
     /// Put nodes on the map (a search hit, an entity picked from a list), with the stored
     /// relations between them and the nodes already there.
     AddNodes {
         nodes: Vec<NodeId>,
     },
+    /// Hide nodes and counted groups (one action, one undo).
     Hide {
         nodes: Vec<NodeId>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[cfg_attr(feature = "ts", ts(as = "Option<Vec<i64>>", optional))]
+        groups: Vec<i64>,
     },
     Unhide {
         nodes: Vec<NodeId>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[cfg_attr(feature = "ts", ts(as = "Option<Vec<i64>>", optional))]
+        groups: Vec<i64>,
     },
     /// Hide what was expanded from this node, keeping the node.
     Collapse {
@@ -98,6 +130,29 @@ pub struct Position {
     pub y: f64,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct GroupPosition {
+    pub group: i64,
+    pub x: f64,
+    pub y: f64,
+}
+
+/// A counted group on the map (the window draws it as one node, id `group:<id>`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct MapGroup {
+    /// Numbered per map.
+    pub id: i64,
+    pub info: GroupInfo,
+    pub x: Option<f64>,
+    pub y: Option<f64>,
+    pub pinned: bool,
+    pub hidden: bool,
+    /// Not hidden, its parent not collapsed (nor an ancestor), its time span meets the scope.
+    pub visible: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TimeScope {
@@ -132,6 +187,9 @@ pub struct MapState {
     pub nodes: Vec<MapNode>,
     /// Ordered by edge id.
     pub edges: Vec<EdgeView>,
+    /// Counted groups, by id (absent in maps saved before aggregation).
+    #[serde(default)]
+    pub groups: Vec<MapGroup>,
     pub breadcrumb: Vec<NodeId>,
     /// Where on the breadcrumb the analyst is (back/forward move it).
     pub breadcrumb_pos: usize,
@@ -153,8 +211,11 @@ pub struct InvestigationSummary {
     pub start: NodeId,
     pub created: String,
     pub nodes: usize,
+    pub groups: usize,
     pub cursor: usize,
     pub history_len: usize,
+    /// When its last operation was applied (`None`: never changed since created).
+    pub last_used: Option<String>,
 }
 
 /// What an operation brought from the case.
@@ -162,6 +223,17 @@ pub struct InvestigationSummary {
 struct Effect {
     nodes: Vec<NodeView>,
     edges: Vec<EdgeView>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    groups: Vec<GroupInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct GMeta {
+    info: GroupInfo,
+    x: Option<f64>,
+    y: Option<f64>,
+    pinned: bool,
+    hidden: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -174,11 +246,26 @@ struct Meta {
     parent: Option<NodeId>,
 }
 
+impl Meta {
+    /// A node just put on the map at `(x, y)`, hanging from `parent`.
+    fn placed(x: f64, y: f64, parent: Option<NodeId>) -> Meta {
+        Meta {
+            x: Some(x),
+            y: Some(y),
+            pinned: false,
+            hidden: false,
+            collapsed: false,
+            parent,
+        }
+    }
+}
+
 /// The working model of a map: the graph plus view state.
 #[derive(Debug, Clone)]
 struct Model {
     graph: CaseGraph,
     meta: BTreeMap<NodeId, Meta>,
+    groups: BTreeMap<i64, GMeta>,
     breadcrumb: Vec<NodeId>,
     pos: usize,
     time_scope: Option<TimeScope>,
@@ -212,6 +299,34 @@ impl Occupancy {
 }
 const PER_RING: usize = 12;
 
+/// Where the `k`-th node placed around `(px, py)` goes: on rings, starting at angle `away`
+/// and alternating sides, skipping spots closer than `MIN_GAP` to a node already there.
+fn place_from((px, py): (f64, f64), away: f64, k: usize, taken: &Occupancy) -> (f64, f64) {
+    let mut slot = k;
+    loop {
+        let ring = (slot / PER_RING) as f64 + 1.0;
+        let i = (slot % PER_RING) as f64;
+        // alternate sides around the outward direction: 0, +1, -1, +2, -2, …
+        let step = if i == 0.0 {
+            0.0
+        } else if i % 2.0 == 1.0 {
+            i.div_euclid(2.0) + 1.0
+        } else {
+            -(i / 2.0)
+        };
+        let angle = away + std::f64::consts::TAU * step / PER_RING as f64 + ring * 0.13;
+        let r = RING * ring;
+        let (x, y) = (
+            ((px + r * angle.cos()) * 10.0).round() / 10.0,
+            ((py + r * angle.sin()) * 10.0).round() / 10.0,
+        );
+        if !taken.near(x, y) || slot > k + 40 * PER_RING {
+            return (x, y);
+        }
+        slot += 1;
+    }
+}
+
 impl Model {
     fn from_state(s: &MapState) -> Model {
         let mut graph = CaseGraph::new();
@@ -233,9 +348,26 @@ impl Model {
         for e in &s.edges {
             graph.add_edge(e.clone());
         }
+        let groups = s
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    g.id,
+                    GMeta {
+                        info: g.info.clone(),
+                        x: g.x,
+                        y: g.y,
+                        pinned: g.pinned,
+                        hidden: g.hidden,
+                    },
+                )
+            })
+            .collect();
         Model {
             graph,
             meta,
+            groups,
             breadcrumb: s.breadcrumb.clone(),
             pos: s.breadcrumb_pos,
             time_scope: s.time_scope.clone(),
@@ -264,17 +396,7 @@ impl Model {
             .into_iter()
             .map(|v| {
                 let m = &self.meta[&v.id];
-                let mut visible = !m.hidden && in_scope(&v.time);
-                let mut p = m.parent;
-                let mut hops = 0;
-                while let (Some(pid), true) = (p, visible && hops < self.meta.len()) {
-                    match self.meta.get(&pid) {
-                        Some(pm) if pm.collapsed => visible = false,
-                        Some(pm) => p = pm.parent,
-                        None => break,
-                    }
-                    hops += 1;
-                }
+                let visible = !m.hidden && in_scope(&v.time) && !self.folded(m.parent);
                 MapNode {
                     view: v.clone(),
                     x: m.x,
@@ -287,12 +409,36 @@ impl Model {
                 }
             })
             .collect();
+        let spans = |g: &GroupInfo| {
+            scope
+                .from
+                .as_ref()
+                .is_none_or(|f| g.last.as_ref().is_none_or(|l| l >= f))
+                && scope
+                    .to
+                    .as_ref()
+                    .is_none_or(|t| g.first.as_ref().is_none_or(|s| s <= t))
+        };
+        let groups = self
+            .groups
+            .iter()
+            .map(|(id, g)| MapGroup {
+                id: *id,
+                info: g.info.clone(),
+                x: g.x,
+                y: g.y,
+                pinned: g.pinned,
+                hidden: g.hidden,
+                visible: !g.hidden && spans(&g.info) && !self.folded(Some(g.info.key.parent)),
+            })
+            .collect();
         MapState {
             id,
             name: name.to_string(),
             start,
             nodes,
             edges: self.graph.edges().into_iter().cloned().collect(),
+            groups,
             breadcrumb: self.breadcrumb.clone(),
             breadcrumb_pos: self.pos,
             focus: self.breadcrumb.get(self.pos).copied(),
@@ -302,6 +448,27 @@ impl Model {
             can_redo: cursor < history_len,
             history_len,
         }
+    }
+
+    /// Whether `from` or one of its ancestors is collapsed (what hangs from it is folded).
+    fn folded(&self, from: Option<NodeId>) -> bool {
+        let mut p = from;
+        let mut hops = 0;
+        while let (Some(pid), true) = (p, hops <= self.meta.len()) {
+            match self.meta.get(&pid) {
+                Some(pm) if pm.collapsed => return true,
+                Some(pm) => p = pm.parent,
+                None => break,
+            }
+            hops += 1;
+        }
+        false
+    }
+
+    fn group_on_map(&self, g: i64) -> Result<&GMeta> {
+        self.groups
+            .get(&g)
+            .ok_or_else(|| GraphError::Invalid(format!("group:{g} is not on the map")))
     }
 
     fn on_map(&self, n: NodeId) -> Result<()> {
@@ -315,14 +482,26 @@ impl Model {
     /// Check an operation can apply, before anything is read or written.
     fn check(&self, op: &MapOp) -> Result<()> {
         match op {
+            MapOp::AddFromGroup { group, .. } => self.group_on_map(*group).map(|_| ()),
+            MapOp::RemoveGroups { groups } => groups
+                .iter()
+                .try_for_each(|g| self.group_on_map(*g).map(|_| ())),
+            MapOp::MoveGroups { positions, .. } => positions
+                .iter()
+                .try_for_each(|p| self.group_on_map(p.group).map(|_| ())),
             MapOp::Expand { node, .. }
+            | MapOp::Group { node, .. }
             | MapOp::Collapse { node }
             | MapOp::Uncollapse { node }
             | MapOp::Pin { node, .. }
             | MapOp::Unpin { node } => self.on_map(*node),
-            MapOp::Hide { nodes } | MapOp::Unhide { nodes } | MapOp::Remove { nodes } => {
-                nodes.iter().try_for_each(|n| self.on_map(*n))
+            MapOp::Hide { nodes, groups } | MapOp::Unhide { nodes, groups } => {
+                nodes.iter().try_for_each(|n| self.on_map(*n))?;
+                groups
+                    .iter()
+                    .try_for_each(|g| self.group_on_map(*g).map(|_| ()))
             }
+            MapOp::Remove { nodes } => nodes.iter().try_for_each(|n| self.on_map(*n)),
             MapOp::Move { positions } => positions.iter().try_for_each(|p| self.on_map(p.node)),
             MapOp::Back if self.pos == 0 => Err(GraphError::Invalid(
                 "already at the start of the breadcrumb".into(),
@@ -352,28 +531,94 @@ impl Model {
             .and_then(|g| pos(&g))
             .map(|(gx, gy)| (py - gy).atan2(px - gx))
             .unwrap_or(0.0);
-        let mut slot = k;
-        loop {
-            let ring = (slot / PER_RING) as f64 + 1.0;
-            let i = (slot % PER_RING) as f64;
-            // alternate sides around the outward direction: 0, +1, -1, +2, -2, …
-            let step = if i == 0.0 {
-                0.0
-            } else if i % 2.0 == 1.0 {
-                i.div_euclid(2.0) + 1.0
-            } else {
-                -(i / 2.0)
-            };
-            let angle = away + std::f64::consts::TAU * step / PER_RING as f64 + ring * 0.13;
-            let r = RING * ring;
-            let (x, y) = (
-                ((px + r * angle.cos()) * 10.0).round() / 10.0,
-                ((py + r * angle.sin()) * 10.0).round() / 10.0,
-            );
-            if !taken.near(x, y) || slot > k + 40 * PER_RING {
-                return (x, y);
+        place_from((px, py), away, k, taken)
+    }
+
+    /// Every position on the map (nodes and groups).
+    fn occupancy(&self) -> Occupancy {
+        let mut taken = Occupancy::default();
+        let pts = self.meta.values().map(|m| (m.x, m.y));
+        for (x, y) in pts.chain(self.groups.values().map(|g| (g.x, g.y))) {
+            if let (Some(x), Some(y)) = (x, y) {
+                taken.insert(x, y);
             }
-            slot += 1;
+        }
+        taken
+    }
+
+    /// Add an effect's groups hanging from `parent` (a group already there is updated).
+    fn add_groups(&mut self, groups: &[GroupInfo], parent: NodeId) {
+        if groups.is_empty() {
+            return;
+        }
+        let mut taken = self.occupancy();
+        let mut k = self
+            .meta
+            .values()
+            .filter(|m| m.parent == Some(parent))
+            .count()
+            + self
+                .groups
+                .values()
+                .filter(|g| g.info.key.parent == parent)
+                .count();
+        for info in groups {
+            if let Some(g) = self.groups.values_mut().find(|g| g.info.key == info.key) {
+                g.info = info.clone();
+                g.hidden = false;
+                continue;
+            }
+            // the same events reached through `events` and `events:<source>`: one group
+            if let Some(g) = self
+                .groups
+                .values_mut()
+                .find(|g| groups::same_members(&g.info.key, &info.key))
+            {
+                g.hidden = false;
+                continue;
+            }
+            let (x, y) = self.place(Some(parent), k, &taken);
+            taken.insert(x, y);
+            k += 1;
+            let id = self.groups.keys().next_back().copied().unwrap_or(0) + 1;
+            self.groups.insert(
+                id,
+                GMeta {
+                    info: info.clone(),
+                    x: Some(x),
+                    y: Some(y),
+                    pinned: false,
+                    hidden: false,
+                },
+            );
+        }
+    }
+
+    /// Put a group's members on the map around the group, hanging from its parent.
+    fn add_from_group(&mut self, eff: &Effect, group: i64) {
+        let Some(g) = self.groups.get(&group) else {
+            return;
+        };
+        let parent = g.info.key.parent;
+        let (gx, gy) = (g.x.unwrap_or(0.0), g.y.unwrap_or(0.0));
+        let (px, py) = self
+            .meta
+            .get(&parent)
+            .map(|m| (m.x.unwrap_or(0.0), m.y.unwrap_or(0.0)))
+            .unwrap_or((0.0, 0.0));
+        let away = (gy - py).atan2(gx - px);
+        let mut taken = self.occupancy();
+        let mut k = 0;
+        for n in &eff.nodes {
+            if self.graph.add_node(n.clone()) {
+                let (x, y) = place_from((gx, gy), away, k, &taken);
+                taken.insert(x, y);
+                k += 1;
+                self.meta.insert(n.id, Meta::placed(x, y, Some(parent)));
+            }
+        }
+        for e in &eff.edges {
+            self.graph.add_edge(e.clone());
         }
     }
 
@@ -386,30 +631,17 @@ impl Model {
         if parent.is_none() {
             k = self.meta.len();
         }
-        let mut taken = Occupancy::default();
-        if !eff.nodes.is_empty() {
-            for m in self.meta.values() {
-                if let (Some(x), Some(y)) = (m.x, m.y) {
-                    taken.insert(x, y);
-                }
-            }
-        }
+        let mut taken = if eff.nodes.is_empty() {
+            Occupancy::default()
+        } else {
+            self.occupancy()
+        };
         for n in &eff.nodes {
             if self.graph.add_node(n.clone()) {
                 let (x, y) = self.place(parent, k, &taken);
                 taken.insert(x, y);
                 k += 1;
-                self.meta.insert(
-                    n.id,
-                    Meta {
-                        x: Some(x),
-                        y: Some(y),
-                        pinned: false,
-                        hidden: false,
-                        collapsed: false,
-                        parent,
-                    },
-                );
+                self.meta.insert(n.id, Meta::placed(x, y, parent));
             }
         }
         for e in &eff.edges {
@@ -425,9 +657,38 @@ impl Model {
                 }
                 self.add(eff, Some(*node));
             }
+            MapOp::Group { node, .. } => {
+                if let Some(m) = self.meta.get_mut(node) {
+                    m.collapsed = false;
+                }
+                self.add(eff, Some(*node));
+                self.add_groups(&eff.groups, *node);
+            }
+            MapOp::AddFromGroup { group, .. } => self.add_from_group(eff, *group),
+            MapOp::RemoveGroups { groups } => {
+                for g in groups {
+                    self.groups.remove(g);
+                }
+            }
+            MapOp::MoveGroups { positions, pin } => {
+                for p in positions {
+                    if let Some(m) = self.groups.get_mut(&p.group) {
+                        m.x = Some(p.x);
+                        m.y = Some(p.y);
+                        if let Some(pin) = pin {
+                            m.pinned = *pin;
+                        }
+                    }
+                }
+            }
             MapOp::AddNodes { .. } | MapOp::ShowPath { .. } => self.add(eff, None),
-            MapOp::Hide { nodes } | MapOp::Unhide { nodes } => {
+            MapOp::Hide { nodes, groups } | MapOp::Unhide { nodes, groups } => {
                 let hide = matches!(op, MapOp::Hide { .. });
+                for g in groups {
+                    if let Some(m) = self.groups.get_mut(g) {
+                        m.hidden = hide;
+                    }
+                }
                 for n in nodes {
                     if let Some(m) = self.meta.get_mut(n) {
                         m.hidden = hide;
@@ -467,6 +728,8 @@ impl Model {
                     self.graph.remove_node(*n);
                     self.meta.remove(n);
                 }
+                self.groups
+                    .retain(|_, g| !nodes.contains(&g.info.key.parent));
                 for m in self.meta.values_mut() {
                     if m.parent.is_some_and(|p| nodes.contains(&p)) {
                         m.parent = None;
@@ -509,6 +772,27 @@ impl Model {
         }
     }
 
+    /// Nodes put on the map with the stored relations between them and the nodes there.
+    fn nodes_effect(&self, store: &SqliteStore, nodes: &[NodeId]) -> Result<Effect> {
+        let mut eff = Effect::default();
+        for n in nodes {
+            eff.nodes.push(explore::node_view(store, *n)?);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for n in nodes {
+            for r in store.relations_of(*n)? {
+                let other = if r.from == *n { r.to } else { r.from };
+                if self.meta.contains_key(&other) || nodes.contains(&other) {
+                    let e = EdgeView::new(r.from, r.to, &r.kind);
+                    if seen.insert(e.id.clone()) {
+                        eff.edges.push(e);
+                    }
+                }
+            }
+        }
+        Ok(eff)
+    }
+
     /// What `op` brings from the case (read now, stored with the op).
     fn resolve(&self, store: &SqliteStore, op: &MapOp) -> Result<Effect> {
         Ok(match op {
@@ -528,29 +812,43 @@ impl Model {
                 Effect {
                     nodes: x.nodes,
                     edges: x.edges,
+                    groups: vec![],
                 }
             }
-            MapOp::AddNodes { nodes } => {
-                let mut eff = Effect::default();
-                for n in nodes {
-                    eff.nodes.push(explore::node_view(store, *n)?);
-                }
-                for n in nodes {
-                    for r in store.relations_of(*n)? {
-                        let other = if r.from == *n { r.to } else { r.from };
-                        if self.meta.contains_key(&other) || nodes.contains(&other) {
-                            let e = EdgeView::new(r.from, r.to, &r.kind);
-                            if !eff.edges.contains(&e) {
-                                eff.edges.push(e);
-                            }
-                        }
+            MapOp::Group {
+                node,
+                query,
+                threshold,
+            } => {
+                let threshold = threshold.unwrap_or(groups::DEFAULT_THRESHOLD);
+                if groups::should_group(store, *node, query, threshold)? {
+                    Effect {
+                        groups: groups::groups(store, *node, query)?,
+                        ..Effect::default()
+                    }
+                } else {
+                    let x = explore::expand(store, *node, query, threshold, 0)?;
+                    Effect {
+                        nodes: x.nodes,
+                        edges: x.edges,
+                        groups: vec![],
                     }
                 }
-                eff
             }
+            MapOp::AddFromGroup { group, nodes } => {
+                let key = &self.group_on_map(*group)?.info.key;
+                let members = groups::member_ids(store, key)?;
+                if let Some(n) = nodes.iter().find(|n| !members.contains(n)) {
+                    return Err(GraphError::Invalid(format!(
+                        "{n} is not a member of group:{group}"
+                    )));
+                }
+                self.nodes_effect(store, nodes)?
+            }
+            MapOp::AddNodes { nodes } => self.nodes_effect(store, nodes)?,
             MapOp::Navigate { node } if !self.meta.contains_key(node) => Effect {
                 nodes: vec![explore::node_view(store, *node)?],
-                edges: vec![],
+                ..Effect::default()
             },
             MapOp::ShowPath {
                 from,
@@ -562,6 +860,7 @@ impl Model {
                 Effect {
                     nodes: x.nodes,
                     edges: x.edges,
+                    groups: vec![],
                 }
             }
             _ => Effect::default(),
@@ -653,6 +952,7 @@ pub fn create(store: &mut SqliteStore, name: &str, start: NodeId) -> Result<MapS
     let mut m = Model {
         graph: CaseGraph::new(),
         meta: BTreeMap::new(),
+        groups: BTreeMap::new(),
         breadcrumb: vec![start],
         pos: 0,
         time_scope: None,
@@ -689,7 +989,8 @@ pub fn create(store: &mut SqliteStore, name: &str, start: NodeId) -> Result<MapS
 /// Every investigation of the case, oldest first.
 pub fn list(store: &SqliteStore) -> Result<Vec<InvestigationSummary>> {
     let mut stmt = store.conn().prepare(
-        "SELECT i.id, i.name, i.start, i.created, i.cursor, i.state, (SELECT count(*) FROM investigation_ops o WHERE o.investigation_id = i.id)
+        "SELECT i.id, i.name, i.start, i.created, i.cursor, i.state, (SELECT count(*) FROM investigation_ops o WHERE o.investigation_id = i.id),
+                (SELECT max(o.at) FROM investigation_ops o WHERE o.investigation_id = i.id)
          FROM investigations i ORDER BY i.id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -701,11 +1002,12 @@ pub fn list(store: &SqliteStore) -> Result<Vec<InvestigationSummary>> {
             r.get::<_, i64>(4)?,
             r.get::<_, String>(5)?,
             r.get::<_, i64>(6)?,
+            r.get::<_, Option<String>>(7)?,
         ))
     })?;
     let mut out = vec![];
     for r in rows {
-        let (id, name, start, created, cursor, state, len) = r?;
+        let (id, name, start, created, cursor, state, len, last_used) = r?;
         let state: MapState =
             serde_json::from_str(&state).map_err(|e| bad(id, cursor as usize, e))?;
         out.push(InvestigationSummary {
@@ -713,12 +1015,56 @@ pub fn list(store: &SqliteStore) -> Result<Vec<InvestigationSummary>> {
             name,
             start: start.parse().map_err(|e| bad(id, 0, e))?,
             created,
-            nodes: state.nodes.len(),
+            nodes: state.nodes.iter().filter(|n| n.visible).count(),
+            groups: state.groups.iter().filter(|g| g.visible).count(),
             cursor: cursor as usize,
             history_len: len as usize,
+            last_used,
         });
     }
     Ok(out)
+}
+
+/// Rename an investigation (audited).
+pub fn rename(store: &mut SqliteStore, id: i64, name: &str) -> Result<InvestigationSummary> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(GraphError::Invalid("an investigation needs a name".into()));
+    }
+    let row = load(store, id)?;
+    let detail = serde_json::json!({"from": row.name, "to": name});
+    store.write("investigation.rename", &format!("investigation:{id}"), detail, |tx| {
+        // the saved states carry the name too
+        tx.execute(
+            "UPDATE investigations SET name = ?1, state = json_set(state, '$.name', ?1), initial = json_set(initial, '$.name', ?1) WHERE id = ?2",
+            params![name, id],
+        )?;
+        Ok(())
+    })?;
+    list(store)?
+        .into_iter()
+        .find(|i| i.id == id)
+        .ok_or(GraphError::NoSuchInvestigation(id))
+}
+
+/// Delete an investigation and its history (audited; the audit log keeps what it did).
+pub fn delete(store: &mut SqliteStore, id: i64) -> Result<()> {
+    let row = load(store, id)?;
+    let detail = serde_json::json!({"name": row.name, "start": row.start});
+    store.write(
+        "investigation.delete",
+        &format!("investigation:{id}"),
+        detail,
+        |tx| {
+            tx.execute(
+                "DELETE FROM investigation_ops WHERE investigation_id = ?1",
+                [id],
+            )?;
+            tx.execute("DELETE FROM investigations WHERE id = ?1", [id])?;
+            Ok(())
+        },
+    )?;
+    Ok(())
 }
 
 /// The map as saved.
@@ -849,11 +1195,18 @@ pub fn render(state: &MapState) -> String {
         .filter(|n| n.visible)
         .map(|n| n.view.id)
         .collect();
-    crate::graph::render(
+    let mut out = crate::graph::render(
         state.nodes.iter().filter(|n| n.visible).map(|n| &n.view),
         state
             .edges
             .iter()
             .filter(|e| vis.contains(&e.from) && vis.contains(&e.to)),
-    )
+    );
+    for g in state.groups.iter().filter(|g| g.visible) {
+        out.push_str(&format!(
+            "group:{} [{}] {} <- {} {}\n",
+            g.id, g.info.member_kind, g.info.label, g.info.key.parent, g.info.key.query
+        ));
+    }
+    out
 }

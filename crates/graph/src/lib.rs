@@ -14,8 +14,10 @@
 pub mod correlate;
 mod explore;
 mod graph;
+pub mod groups;
 pub mod investigation;
 pub mod mitre;
+pub mod overview;
 mod path;
 pub mod trace;
 

@@ -369,6 +369,17 @@ impl SqliteStore {
 
     /// One node with all its columns (JSON columns decoded) and relations.
     pub fn node(&self, id: NodeId) -> Result<NodeDetail> {
+        Ok(NodeDetail {
+            id,
+            kind: id.kind().into(),
+            label: self.label(id)?,
+            fields: self.node_fields(id)?,
+            relations: self.relations_of(id)?,
+        })
+    }
+
+    /// One node's columns (JSON columns decoded), without its relations.
+    pub fn node_fields(&self, id: NodeId) -> Result<serde_json::Map<String, Value>> {
         let table = match id {
             NodeId::Alert(_) => "alerts",
             NodeId::Incident(_) => "incidents",
@@ -423,13 +434,7 @@ impl SqliteStore {
             let sev = Severity::from_rank(s.as_i64().unwrap_or(0));
             fields.insert("severity".into(), Value::from(sev.as_str()));
         }
-        Ok(NodeDetail {
-            id,
-            kind: id.kind().into(),
-            label: self.label(id)?,
-            fields,
-            relations: self.relations_of(id)?,
-        })
+        Ok(fields)
     }
 
     /// The audit log, oldest first.

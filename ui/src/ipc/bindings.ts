@@ -180,7 +180,11 @@ nodes: Array<MapNode>,
 /**
  * Ordered by edge id.
  */
-edges: Array<EdgeView>, breadcrumb: Array<NodeId>, 
+edges: Array<EdgeView>, 
+/**
+ * Counted groups, by id (absent in maps saved before aggregation).
+ */
+groups: Array<MapGroup>, breadcrumb: Array<NodeId>, 
 /**
  * Where on the breadcrumb the analyst is (back/forward move it).
  */
@@ -196,9 +200,114 @@ cursor: number, time_scope: TimeScope | null, can_undo: boolean, can_redo: boole
 
 export type Position = { node: NodeId, x: number, y: number, };
 
-export type MapOp = { "op": "expand", node: NodeId, query: string, limit: number | null, offset: number | null, } | { "op": "add_nodes", nodes: Array<NodeId>, } | { "op": "hide", nodes: Array<NodeId>, } | { "op": "unhide", nodes: Array<NodeId>, } | { "op": "collapse", node: NodeId, } | { "op": "uncollapse", node: NodeId, } | { "op": "pin", node: NodeId, x: number, y: number, } | { "op": "unpin", node: NodeId, } | { "op": "remove", nodes: Array<NodeId>, } | { "op": "move", positions: Array<Position>, } | { "op": "set_time_scope", from: string | null, to: string | null, } | { "op": "navigate", node: NodeId, } | { "op": "back" } | { "op": "forward" } | { "op": "show_path", from: NodeId, to: NodeId, max_depth: number | null, kinds: Array<string> | null, };
+export type MapOp = { "op": "expand", node: NodeId, query: string, limit: number | null, offset: number | null, } | { "op": "group", node: NodeId, query: string, threshold: number | null, } | { "op": "add_from_group", group: number, nodes: Array<NodeId>, } | { "op": "remove_groups", groups: Array<number>, } | { "op": "move_groups", positions: Array<GroupPosition>, pin: boolean | null, } | { "op": "add_nodes", nodes: Array<NodeId>, } | { "op": "hide", nodes: Array<NodeId>, groups?: Array<number>, } | { "op": "unhide", nodes: Array<NodeId>, groups?: Array<number>, } | { "op": "collapse", node: NodeId, } | { "op": "uncollapse", node: NodeId, } | { "op": "pin", node: NodeId, x: number, y: number, } | { "op": "unpin", node: NodeId, } | { "op": "remove", nodes: Array<NodeId>, } | { "op": "move", positions: Array<Position>, } | { "op": "set_time_scope", from: string | null, to: string | null, } | { "op": "navigate", node: NodeId, } | { "op": "back" } | { "op": "forward" } | { "op": "show_path", from: NodeId, to: NodeId, max_depth: number | null, kinds: Array<string> | null, };
 
-export type InvestigationSummary = { id: number, name: string, start: NodeId, created: string, nodes: number, cursor: number, history_len: number, };
+export type InvestigationSummary = { id: number, name: string, start: NodeId, created: string, nodes: number, groups: number, cursor: number, history_len: number, 
+/**
+ * When its last operation was applied (`None`: never changed since created).
+ */
+last_used: string | null, };
+
+export type GroupKey = { parent: NodeId, query: string, source: string | null, event_id: string | null, kind: string | null, 
+/**
+ * The rest of a source: its events whose EventID is none of these (the EventIDs that
+ * have groups of their own when a query has more than [`MAX_GROUPS`]).
+ */
+rest_of?: Array<string>, };
+
+export type GroupInfo = { key: GroupKey, 
+/**
+ * "Sysmon 10 · process access · 13,469", "IPs · 1,950".
+ */
+label: string, 
+/**
+ * `event` or the entity kind of the members.
+ */
+member_kind: string, count: number, 
+/**
+ * Earliest and latest member time (events only).
+ */
+first: string | null, last: string | null, };
+
+export type MapGroup = { 
+/**
+ * Numbered per map.
+ */
+id: number, info: GroupInfo, x: number | null, y: number | null, pinned: boolean, hidden: boolean, 
+/**
+ * Not hidden, its parent not collapsed (nor an ancestor), its time span meets the scope.
+ */
+visible: boolean, };
+
+export type GroupPosition = { group: number, x: number, y: number, };
+
+export type Named = { id: NodeId, kind: string, label: string, };
+
+export type Member = { id: NodeId, kind: string, label: string, time: string | null, 
+/**
+ * The entities an event mentions (first 8), empty for entities.
+ */
+entities: Array<Named>, };
+
+export type MemberPage = { total: number, offset: number, members: Array<Member>, };
+
+export type NeighbourCounts = { alerts: number, incidents: number, entities: number, events: number, };
+
+export type Linked = { id: NodeId, 
+/**
+ * `alert` or the entity kind.
+ */
+kind: string, label: string, relation: string, severity: Severity | null, status: string | null, time: string | null, };
+
+export type ProvenanceFile = { file: string, 
+/**
+ * Stored relations citing the file, and how many records said them.
+ */
+links: number, records_said: number, 
+/**
+ * Distinct first records cited, as ranges ("1–4, 7"), at most 12 ranges (then "…").
+ */
+records: string, record_count: number, };
+
+export type Overview = { id: NodeId, kind: string, label: string, fields: Record<string, unknown>, first_seen: string | null, last_seen: string | null, counts: NeighbourCounts, 
+/**
+ * Its alerts (an incident's: the alerts it contains), by time, at most 500.
+ */
+alerts: Array<Linked>, 
+/**
+ * The first 200 entities it is linked to (by id); `counts.entities` has them all.
+ */
+entities: Array<Linked>, provenance: Array<ProvenanceFile>, };
+
+export type TimelineRequest = { node: NodeId, sources: Array<string>, from: string | null, to: string | null, limit: number | null, offset: number | null, };
+
+export type SourceCount = { source: string, count: number, };
+
+export type Bucket = { from: string, count: number, };
+
+export type TimelineItem = { id: NodeId, time: string | null, 
+/**
+ * The event's log source, or `alert`.
+ */
+source: string, label: string, };
+
+export type TimelinePage = { 
+/**
+ * Every dated or undated item of the node.
+ */
+all: number, 
+/**
+ * Items matching the sources and the time range.
+ */
+total: number, first: string | null, last: string | null, 
+/**
+ * Per source, within the time range (so a source filter shows what it would give).
+ */
+sources: Array<SourceCount>, 
+/**
+ * The whole span of the chosen sources, about 60 bars (the brush picks `from`/`to`).
+ */
+buckets: Array<Bucket>, bucket_secs: number, offset: number, items: Array<TimelineItem>, };
 
 export type TriageRequest = { 
 /**

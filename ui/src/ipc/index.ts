@@ -59,6 +59,15 @@ export const api = {
   apply: (id: number, op: B.MapOp) => call<B.MapState>("investigation_apply", { id, op }),
   undo: (id: number) => call<B.MapState>("investigation_undo", { id }),
   redo: (id: number) => call<B.MapState>("investigation_redo", { id }),
+  // ---- the investigation switcher, aggregation, the pane's bounded reads (issue 12)
+  investigations: () => call<B.InvestigationSummary[]>("investigation_list"),
+  investigationNew: (name: string, start: string) => call<B.MapState>("investigation_new", { name, start }),
+  investigationRename: (id: number, name: string) => call<B.InvestigationSummary>("investigation_rename", { id, name }),
+  investigationDelete: (id: number) => call<null>("investigation_delete", { id }),
+  groupMembers: (key: B.GroupKey, text: string | null, limit: number, offset: number) =>
+    call<B.MemberPage>("group_members", { key, text, limit, offset }),
+  overview: (id: string) => call<B.Overview>("node_overview", { id }),
+  timeline: (request: B.TimelineRequest) => call<B.TimelinePage>("node_timeline", { request }),
   rememberInvestigation: (id: number | null) => call<null>("remember_investigation", { id }),
   report: (line: string) => call<null>("report", { line }).catch(() => null),
 

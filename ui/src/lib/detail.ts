@@ -1,5 +1,5 @@
 // Pure helpers that turn a NodeDetail's fields into what the property pane shows.
-import type { NodeDetail, Queue } from "../ipc/bindings";
+import type { NodeDetail, Overview, Queue } from "../ipc/bindings";
 
 export function asList(v: unknown): string[] {
   if (Array.isArray(v)) return v.map((x) => (typeof x === "string" ? x : JSON.stringify(x)));
@@ -158,4 +158,21 @@ export function provenanceGroups(d: NodeDetail): ProvenanceGroup[] {
   return [...by.entries()]
     .map(([file, g]) => ({ file, relations: g.n, records: ranges(g.recs), recordCount: new Set(g.recs).size }))
     .sort((a, b) => b.relations - a.relations || a.file.localeCompare(b.file));
+}
+
+/** What the pane leads with, from the bounded overview (issue 12): type, name, first/last
+ *  seen, alerts, key identifiers; then the other properties; internals folded. */
+export function overviewSummary(o: Overview): Summary {
+  const f = o.fields;
+  const type = o.kind === "entity" ? text(f.kind) || "entity" : o.kind;
+  const all = identifiers({ id: o.id, kind: o.kind, label: o.label, fields: f, relations: [], labels: {} });
+  const internals = all.filter(([k]) => INTERNAL_FIELDS.has(k));
+  const rest = all.filter(([k]) => !INTERNAL_FIELDS.has(k) && !["label", "name", "title", "kind", "start_time", "end_time", "first_activity", "last_activity", "time", "summary"].includes(k));
+  const rank = (k: string) => {
+    const i = KEY_PROPS.indexOf(k.toLowerCase());
+    return i < 0 ? Infinity : i;
+  };
+  const keyed = rest.filter(([k]) => rank(k) < Infinity).sort((a, b) => rank(a[0]) - rank(b[0])).slice(0, 8);
+  const keySet = new Set(keyed.map(([k]) => k));
+  return { type, name: o.label, firstSeen: o.first_seen, lastSeen: o.last_seen, alerts: Number(o.counts.alerts), key: keyed, other: rest.filter(([k]) => !keySet.has(k)), internals };
 }

@@ -2,7 +2,7 @@
 // Pure functions over a Graph instance; the renderer (one long-lived sigma) only draws it and
 // applies view state (selection, hover) through reducers (see reducers.ts).
 import Graph from "graphology";
-import type { MapState } from "../ipc/bindings";
+import type { MapOp, MapState } from "../ipc/bindings";
 import { colorFor, edgeInScope, iconFor, scopeOf, sizeFor } from "./style";
 
 export interface Pos {
@@ -27,7 +27,13 @@ export type NodeAttrs = {
   pinned: boolean;
   hidden: boolean;
   collapsed: boolean;
+  /** A counted group (`group:N`): its members' count. */
+  count?: number;
 };
+
+/** Group nodes are `group:<n>` (numbered per map); every other node id is a case node. */
+export const isGroup = (id: string) => id.startsWith("group:");
+export const groupNum = (id: string) => Number(id.slice(6));
 
 export type EdgeAttrs = {
   kind: string;
@@ -87,7 +93,7 @@ export function placeAround(parent: Pos, existing: Pos[], count: number, away: P
  * user expanded) or next to a neighbour already on the map. Returns the ids that were added.
  */
 export function syncGraph(g: MapGraph, state: MapState, anchor: string | null = null): string[] {
-  const want = new Map(state.nodes.map((n) => [n.view.id, n]));
+  const want = new Set([...state.nodes.map((n) => n.view.id), ...(state.groups ?? []).map((gr) => `group:${gr.id}`)]);
   for (const id of g.nodes()) if (!want.has(id)) g.dropNode(id);
 
   const scope = scopeOf(state.start, state.edges);
@@ -121,7 +127,39 @@ export function syncGraph(g: MapGraph, state: MapState, anchor: string | null = 
     }
   }
 
-  const wantEdges = new Set(state.edges.map((e) => e.id));
+  // counted groups: one node each, a line from the node they came from
+  const groupEdges: { id: string; from: string; to: string }[] = [];
+  for (const gr of state.groups ?? []) {
+    const id = `group:${gr.id}`;
+    const attrs: Omit<NodeAttrs, "x" | "y"> = {
+      label: shortLabel(gr.info.label, 40),
+      fullLabel: gr.info.label,
+      kind: "group",
+      severity: null,
+      time: gr.info.first,
+      color: colorFor(gr.info.member_kind, null),
+      size: 11 + Math.min(9, Math.log10(1 + Number(gr.info.count)) * 2.5),
+      image: iconFor(gr.info.member_kind),
+      pictoColor: "#ffffff",
+      type: "pictogram",
+      pinned: gr.pinned,
+      hidden: !gr.visible,
+      collapsed: false,
+      count: Number(gr.info.count),
+    };
+    const pos = gr.x !== null && gr.y !== null ? { x: gr.x, y: -gr.y } : null;
+    if (g.hasNode(id)) {
+      g.mergeNodeAttributes(id, attrs);
+      if (pos) g.mergeNodeAttributes(id, pos);
+    } else {
+      g.addNode(id, { ...attrs, ...(pos ?? { x: 0, y: 0 }) });
+      added.push(id);
+      if (!pos) unplaced.push(id);
+    }
+    groupEdges.push({ id: `${gr.info.key.parent}|group|${id}`, from: gr.info.key.parent, to: id });
+  }
+
+  const wantEdges = new Set([...state.edges.map((e) => e.id), ...groupEdges.map((e) => e.id)]);
   for (const e of g.edges()) if (!wantEdges.has(e)) g.dropEdge(e);
   for (const e of state.edges) {
     if (!g.hasNode(e.from) || !g.hasNode(e.to)) continue;
@@ -137,9 +175,15 @@ export function syncGraph(g: MapGraph, state: MapState, anchor: string | null = 
     if (g.hasEdge(e.id)) g.mergeEdgeAttributes(e.id, attrs);
     else if (!g.hasDirectedEdge(e.from, e.to)) g.addDirectedEdgeWithKey(e.id, e.from, e.to, attrs);
   }
+  for (const e of groupEdges) {
+    if (!g.hasNode(e.from) || g.hasEdge(e.id) || g.hasDirectedEdge(e.from, e.to)) continue;
+    g.addDirectedEdgeWithKey(e.id, e.from, e.to, { kind: "group", label: "", color: "#94a3b8", size: 1.2, inScope: true, type: "line" });
+  }
 
   // hubs draw a little larger, so sigma's label grid names them first
-  g.forEachNode((n, a) => g.setNodeAttribute(n, "size", sizeFor(a.kind) + Math.min(10, Math.log2(1 + g.degree(n)) * 2)));
+  g.forEachNode((n, a) => {
+    if (a.kind !== "group") g.setNodeAttribute(n, "size", sizeFor(a.kind) + Math.min(10, Math.log2(1 + g.degree(n)) * 2));
+  });
 
   placeUnplaced(g, unplaced, anchor);
   return added;
@@ -177,9 +221,21 @@ function placeUnplaced(g: MapGraph, ids: string[], anchor: string | null): void 
   }
 }
 
-/** Current positions of the given nodes (to save them with a Move op). */
+/** Current positions of the given nodes (to save them with a Move op); groups left out. */
 export function positionsOf(g: MapGraph, ids: string[]): { node: string; x: number; y: number }[] {
-  return ids.filter((id) => g.hasNode(id)).map((id) => ({ node: id, x: Math.round(g.getNodeAttribute(id, "x")), y: -Math.round(g.getNodeAttribute(id, "y")) }));
+  return ids.filter((id) => g.hasNode(id) && !isGroup(id)).map((id) => ({ node: id, x: Math.round(g.getNodeAttribute(id, "x")), y: -Math.round(g.getNodeAttribute(id, "y")) }));
+}
+
+/** The ops that save where these nodes and groups are now (`pin`: pin/unpin groups too). */
+export function moveOps(g: MapGraph, ids: string[], pin: boolean | null = null): MapOp[] {
+  const ops: MapOp[] = [];
+  const nodes = positionsOf(g, ids);
+  if (nodes.length) ops.push({ op: "move", positions: nodes });
+  const groups = ids
+    .filter((id) => isGroup(id) && g.hasNode(id))
+    .map((id) => ({ group: groupNum(id), x: Math.round(g.getNodeAttribute(id, "x")), y: -Math.round(g.getNodeAttribute(id, "y")) }));
+  if (groups.length) ops.push({ op: "move_groups", positions: groups, pin });
+  return ops;
 }
 
 export function visibleCount(g: MapGraph): number {

@@ -59,6 +59,6 @@ export class Pseudonyms {
 
 /** A map node's label when redacted: entities by pseudonym, other kinds (alerts, events) scrubbed. */
 export function redactNodeLabel(p: Pseudonyms, kind: string, label: string): string {
-  if (kind === "alert" || kind === "incident" || kind === "event") return p.scrub(label);
+  if (kind === "alert" || kind === "incident" || kind === "event" || kind === "group") return p.scrub(label);
   return p.name(label, kind);
 }

@@ -38,6 +38,7 @@ fn script(sc: &Scenario) -> Vec<MapOp> {
         },
         MapOp::Hide {
             nodes: vec![sc.hash],
+            groups: vec![],
         },
         MapOp::Collapse { node: sc.ian },
         MapOp::Navigate { node: sc.ian },
@@ -60,6 +61,7 @@ fn script(sc: &Scenario) -> Vec<MapOp> {
         },
         MapOp::Unhide {
             nodes: vec![sc.hash],
+            groups: vec![],
         },
         MapOp::Unpin { node: sc.proc },
         MapOp::Remove {
@@ -132,6 +134,7 @@ fn twenty_ops_undone_and_redone_give_identical_states_and_survive_reopen() {
         id,
         MapOp::Hide {
             nodes: vec![sc.alerts[1]],
+            groups: vec![],
         },
     )
     .unwrap();
@@ -187,6 +190,7 @@ fn map_semantics() {
         id,
         MapOp::Hide {
             nodes: vec![NodeId::Entity(999)],
+            groups: vec![],
         },
     );
     assert!(err.is_err());

@@ -3,7 +3,9 @@
 mod common;
 mod correlate;
 mod explore;
+mod groups;
 mod investigation;
+mod pane;
 mod path;
 mod trace;
 mod windows;

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 
-const WMIC: &str = "fixtures/otrf-security-datasets/datasets/atomic/windows/defense_evasion/host/empire_wmic_add_user_backdoor.zip";
+pub(crate) const WMIC: &str = "fixtures/otrf-security-datasets/datasets/atomic/windows/defense_evasion/host/empire_wmic_add_user_backdoor.zip";
 const LOCALADMIN: &str = "fixtures/otrf-security-datasets/datasets/atomic/windows/discovery/host/empire_find_localadmin_smb_svcctl_OpenSCManager.zip";
 
 fn path_of(rel: &str) -> PathBuf {
@@ -19,7 +19,7 @@ fn path_of(rel: &str) -> PathBuf {
 }
 
 /// Every JSON line of every member of the zip.
-fn raw(rel: &str) -> Vec<Map<String, Value>> {
+pub(crate) fn raw(rel: &str) -> Vec<Map<String, Value>> {
     let f = std::fs::File::open(path_of(rel)).unwrap();
     let mut z = zip::ZipArchive::new(f).unwrap();
     let mut out = vec![];
@@ -35,7 +35,7 @@ fn raw(rel: &str) -> Vec<Map<String, Value>> {
     out
 }
 
-fn s(r: &Map<String, Value>, k: &str) -> Option<String> {
+pub(crate) fn s(r: &Map<String, Value>, k: &str) -> Option<String> {
     match r.get(k)? {
         Value::String(s) if !s.is_empty() && s != "-" => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -43,11 +43,11 @@ fn s(r: &Map<String, Value>, k: &str) -> Option<String> {
     }
 }
 
-fn eid(r: &Map<String, Value>) -> String {
+pub(crate) fn eid(r: &Map<String, Value>) -> String {
     s(r, "EventID").unwrap_or_default()
 }
 
-fn sysmon(r: &Map<String, Value>) -> bool {
+pub(crate) fn sysmon(r: &Map<String, Value>) -> bool {
     s(r, "SourceName").is_some_and(|x| x.contains("Sysmon"))
 }
 
@@ -85,7 +85,7 @@ fn guids(r: &Map<String, Value>) -> BTreeSet<String> {
         .collect()
 }
 
-fn imported(files: &[&str]) -> SqliteStore {
+pub(crate) fn imported(files: &[&str]) -> SqliteStore {
     let mut st = store();
     for f in files {
         cb_api::import_file(&mut st, &path_of(f), &mut |_| true).unwrap();
@@ -317,7 +317,7 @@ fn sysmon_3_connections_and_4688_attribution() {
 }
 
 /// Host entity by its host name.
-fn host(st: &SqliteStore, name: &str) -> NodeId {
+pub(crate) fn host(st: &SqliteStore, name: &str) -> NodeId {
     let ids = q1(
         st,
         "SELECT id FROM entities WHERE kind = 'host' AND lower(label) = lower(?1)",
