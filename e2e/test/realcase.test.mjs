@@ -224,7 +224,10 @@ test("keyboard only: Tab to the map, Enter opens the menu, Enter expands", async
       await waitFor(browser, async () => (await browser.execute(() => document.activeElement?.getAttribute("role"))) === "menuitem", "focus in the menu");
       const before = await (await $("#map")).getAttribute("data-nodes");
       await browser.keys(["Enter"]);
-      await waitFor(browser, async () => (await $("#last-expansion")).isExisting() && !(await $("#explore-menu")).isExisting(), "expanded by keyboard", 20000);
+      await waitFor(browser, async () => (await $("#last-expansion")).isExisting() && !(await $("#explore-menu")).isExisting(), "expanded by keyboard", 20000).catch(async (e) => {
+        await shot(browser, "rx-keyboard-fail");
+        throw e;
+      });
       console.log(`# keyboard expansion: ${before} → ${await (await $("#map")).getAttribute("data-nodes")} nodes`);
       expanded = true;
     } else {
@@ -286,7 +289,10 @@ test("investigate from an entity and from an event hit; switching maps carries n
   await waitFor(browser, async () => (await (await $(`#switcher tr[data-inv="${evRow}"]`)).getText()).includes("process creation seen"), "renamed");
   await (await $(`#switcher tr[data-inv="${evRow}"] .inv-delete`)).click();
   await (await $(`#switcher tr[data-inv="${evRow}"] .inv-delete-yes`)).click();
-  await waitFor(browser, async () => !(await $(`#switcher tr[data-inv="${evRow}"]`)).isExisting(), "deleted");
+  await waitFor(browser, async () => !(await $(`#switcher tr[data-inv="${evRow}"]`)).isExisting(), "deleted").catch(async (e) => {
+    await shot(browser, "rx-delete-fail");
+    throw e;
+  });
   const listed = cb(["investigation", casePath, "list"]);
   assert.ok(!listed.some((i) => i.id === evRow));
   await (await $("#switcher-toggle")).click();
@@ -355,7 +361,12 @@ test("a 10k-node map pans and zooms (frame times printed)", async () => {
   console.log(`# add_nodes ${ids.length} through the CLI: ${Date.now() - t0} ms`);
   await openSwitcher();
   await (await $(`#switcher tr[data-inv="${m.id}"] .inv-open`)).click();
-  await waitFor(browser, async () => (await nodeCount(browser)) >= ids.length, "10k nodes drawn", 60000);
+  await waitFor(browser, async () => (await nodeCount(browser)) >= ids.length, "10k nodes drawn", 60000).catch(async (e) => {
+    await shot(browser, "rx-10k-fail");
+    throw e;
+  });
+  // a debug build draws 10k nodes slowly: give the frames time, print what they took
+  await browser.setTimeout({ script: 180000 });
   const frames = await browser.executeAsync((done) => {
     const cam = window.__cbMap.camera();
     const times = [];
@@ -367,14 +378,14 @@ test("a 10k-node map pans and zooms (frame times printed)", async () => {
       last = now;
       i++;
       const s = cam.getState();
-      if (i < 60) cam.setState({ ...s, x: s.x + 0.004, ratio: s.ratio * (i < 30 ? 0.97 : 1.03) });
-      if (i < 62) requestAnimationFrame(step);
+      if (i < 30) cam.setState({ ...s, x: s.x + 0.004, ratio: s.ratio * (i < 15 ? 0.97 : 1.03) });
+      if (i < 32) requestAnimationFrame(step);
       else done(times.slice(2));
     };
     requestAnimationFrame(step);
   });
   const avg = frames.reduce((a, b) => a + b, 0) / frames.length;
   console.log(`# 10k-node map (${await nodeCount(browser)} nodes): ${frames.length} frames of pan+zoom, mean ${avg.toFixed(1)} ms, p95 ${pct(frames, 95).toFixed(1)} ms, max ${Math.max(...frames).toFixed(1)} ms`);
-  assert.ok(frames.length >= 50);
+  assert.ok(frames.length >= 25);
   await shot(browser, "r08-1280-ten-thousand");
 });

@@ -43,6 +43,7 @@ fn main() {
             reading::queue,
             queue::queue_view,
             queue::incident_remediation,
+            queue::entity_names,
             queue::incident_edit,
             reading::node_detail,
             reading::technique_names,

@@ -16,6 +16,12 @@ pub async fn queue_view(
     state.with_case(|c| cb_api::queue::queue_view(c, sort, &filter))
 }
 
+/// Every entity's id, kind and name: what Redact learns before it shows anything.
+#[tauri::command]
+pub async fn entity_names(state: State<'_, AppState>) -> IpcResult<Vec<cb_api::queue::EntityName>> {
+    state.with_case(|c| cb_api::queue::entity_names(c))
+}
+
 /// The remediation steps of an incident's alerts, each step once.
 #[tauri::command]
 pub async fn incident_remediation(

@@ -20,6 +20,7 @@ pub fn bindings(extra: &[String]) -> String {
         queue::AlertRow::decl(),
         queue::IncidentRow::decl(),
         queue::EntityRow::decl(),
+        queue::EntityName::decl(),
         queue::Queue::decl(),
         queue::QueueShow::decl(),
         queue::QueueFilter::decl(),

@@ -46,6 +46,8 @@ export type EntityRow = { id: NodeId, kind: string, label: string, key: string, 
  */
 props: JsonValue, };
 
+export type EntityName = { id: NodeId, kind: string, label: string, };
+
 export type Queue = { alerts: Array<AlertRow>, incidents: Array<IncidentRow>, };
 
 export type QueueShow = "both" | "alerts" | "incidents";

@@ -48,6 +48,7 @@ export const api = {
   queue: (sort: B.QueueSort) => call<B.Queue>("queue", { sort }),
   /** What the queue lists under a filter, its chip counts and the case's totals (cb-api). */
   queueView: (sort: B.QueueSort, filter: B.QueueFilter) => call<B.QueueView>("queue_view", { sort, filter }),
+  entityNames: () => call<B.EntityName[]>("entity_names"),
   incidentRemediation: (incident: string) => call<B.Remediation>("incident_remediation", { incident }),
   /** Add the alert to the incident (`add`) or take it out; audited. */
   incidentEdit: (incident: string, alert: string, add: boolean) => call<B.IncidentEdit>("incident_edit", { incident, alert, add }),
