@@ -5,7 +5,7 @@
 //!   or MISP, with ids derived from entity identity so re-exports are stable;
 //! * [`html_report`] — a self-contained incident report (no script, no remote content, every
 //!   evidence string escaped), with extra sections (the attack story) when given;
-//! * [`pdf`] — a text PDF of a [`Doc`] (base-14 fonts, wrapped here).
+//! * [`mod@pdf`] — a text PDF of a [`Doc`] (base-14 fonts, wrapped here).
 //!
 //! Everything from evidence is attacker-controlled text: every writer escapes it for its format.
 #![forbid(unsafe_code)]
