@@ -10,6 +10,8 @@ pub use cb_store::Stats;
 /// An open case. Every use case takes one; the edges never see the store behind it.
 pub struct Case {
     pub(crate) store: SqliteStore,
+    /// What the pane read of recent nodes (cb-graph `PaneCache`; dropped when the case changes).
+    pub(crate) pane: std::sync::Mutex<cb_graph::overview::PaneCache>,
 }
 
 impl Case {
@@ -17,6 +19,7 @@ impl Case {
     pub fn open(path: &Path, actor: Actor) -> ApiResult<Case> {
         Ok(Case {
             store: SqliteStore::open(path, actor)?,
+            pane: Default::default(),
         })
     }
 
@@ -35,6 +38,7 @@ impl Case {
     pub fn open_or_create(path: &Path, actor: Actor) -> ApiResult<Case> {
         Ok(Case {
             store: SqliteStore::open_or_create(path, actor)?,
+            pane: Default::default(),
         })
     }
 

@@ -409,7 +409,8 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-fn plural(kind: &str) -> String {
+/// `process` → `Processes`, `ip` → `IPs`.
+pub fn plural(kind: &str) -> String {
     match kind {
         "ip" => "IPs".into(),
         "dns" => "DNS names".into(),

@@ -111,6 +111,17 @@ pub enum MapOp {
     Back,
     /// Forward along the breadcrumb.
     Forward,
+    /// Fold similar entities (Defender-style): every set of at least `min` (default 3)
+    /// visible entities of one kind linked to exactly the same nodes on the map becomes one
+    /// counted node "N similar <kind>" (drawn `fold:<id>`).
+    FoldSimilar {
+        #[serde(default)]
+        min: Option<usize>,
+    },
+    /// Show the members of these folds again.
+    Unfold {
+        folds: Vec<i64>,
+    },
     /// Add the shortest path between two nodes.
     ShowPath {
         from: NodeId,
@@ -153,6 +164,30 @@ pub struct MapGroup {
     pub visible: bool,
 }
 
+/// Similar entities folded into one counted node (the window draws it as `fold:<id>`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct MapFold {
+    /// Numbered per map.
+    pub id: i64,
+    /// The members' entity kind.
+    pub kind: String,
+    /// "5 similar processes".
+    pub label: String,
+    /// By node id; hidden on the map while folded.
+    pub members: Vec<NodeId>,
+    /// The nodes every member is linked to on the map (the fold's edges).
+    pub neighbours: Vec<NodeId>,
+    /// The members' centre.
+    pub x: Option<f64>,
+    pub y: Option<f64>,
+    /// One of its members would be visible unfolded.
+    pub visible: bool,
+}
+
+/// Folds of fewer members are not made.
+pub const FOLD_MIN: usize = 3;
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TimeScope {
@@ -190,6 +225,9 @@ pub struct MapState {
     /// Counted groups, by id (absent in maps saved before aggregation).
     #[serde(default)]
     pub groups: Vec<MapGroup>,
+    /// Similar entities folded into one node, by id (absent in maps saved before folding).
+    #[serde(default)]
+    pub folds: Vec<MapFold>,
     pub breadcrumb: Vec<NodeId>,
     /// Where on the breadcrumb the analyst is (back/forward move it).
     pub breadcrumb_pos: usize,
@@ -266,9 +304,17 @@ struct Model {
     graph: CaseGraph,
     meta: BTreeMap<NodeId, Meta>,
     groups: BTreeMap<i64, GMeta>,
+    folds: BTreeMap<i64, Fold>,
     breadcrumb: Vec<NodeId>,
     pos: usize,
     time_scope: Option<TimeScope>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Fold {
+    kind: String,
+    members: Vec<NodeId>,
+    neighbours: Vec<NodeId>,
 }
 
 const RING: f64 = 160.0;
@@ -364,10 +410,25 @@ impl Model {
                 )
             })
             .collect();
+        let folds = s
+            .folds
+            .iter()
+            .map(|f| {
+                (
+                    f.id,
+                    Fold {
+                        kind: f.kind.clone(),
+                        members: f.members.clone(),
+                        neighbours: f.neighbours.clone(),
+                    },
+                )
+            })
+            .collect();
         Model {
             graph,
             meta,
             groups,
+            folds,
             breadcrumb: s.breadcrumb.clone(),
             pos: s.breadcrumb_pos,
             time_scope: s.time_scope.clone(),
@@ -390,13 +451,23 @@ impl Model {
                     && scope.to.as_ref().is_none_or(|to| t <= to)
             }
         };
+        let in_fold: std::collections::HashSet<NodeId> = self
+            .folds
+            .values()
+            .flat_map(|f| f.members.iter().copied())
+            .collect();
+        // visible but for a fold
+        let shown = |v: &NodeView| {
+            let m = &self.meta[&v.id];
+            !m.hidden && in_scope(&v.time) && !self.folded(m.parent)
+        };
         let nodes = self
             .graph
             .nodes()
             .into_iter()
             .map(|v| {
                 let m = &self.meta[&v.id];
-                let visible = !m.hidden && in_scope(&v.time) && !self.folded(m.parent);
+                let visible = shown(v) && !in_fold.contains(&v.id);
                 MapNode {
                     view: v.clone(),
                     x: m.x,
@@ -432,6 +503,35 @@ impl Model {
                 visible: !g.hidden && spans(&g.info) && !self.folded(Some(g.info.key.parent)),
             })
             .collect();
+        let folds = self
+            .folds
+            .iter()
+            .map(|(id, f)| {
+                let pts: Vec<(f64, f64)> = f
+                    .members
+                    .iter()
+                    .filter_map(|n| self.meta.get(n))
+                    .filter_map(|m| Some((m.x?, m.y?)))
+                    .collect();
+                let centre = |i: fn(&(f64, f64)) -> f64| {
+                    (!pts.is_empty())
+                        .then(|| (pts.iter().map(i).sum::<f64>() / pts.len() as f64).round())
+                };
+                MapFold {
+                    id: *id,
+                    kind: f.kind.clone(),
+                    label: fold_label(f.members.len(), &f.kind),
+                    members: f.members.clone(),
+                    neighbours: f.neighbours.clone(),
+                    x: centre(|p| p.0),
+                    y: centre(|p| p.1),
+                    visible: f
+                        .members
+                        .iter()
+                        .any(|n| self.graph.node(*n).is_some_and(&shown)),
+                }
+            })
+            .collect();
         MapState {
             id,
             name: name.to_string(),
@@ -439,6 +539,7 @@ impl Model {
             nodes,
             edges: self.graph.edges().into_iter().cloned().collect(),
             groups,
+            folds,
             breadcrumb: self.breadcrumb.clone(),
             breadcrumb_pos: self.pos,
             focus: self.breadcrumb.get(self.pos).copied(),
@@ -503,6 +604,13 @@ impl Model {
             }
             MapOp::Remove { nodes } => nodes.iter().try_for_each(|n| self.on_map(*n)),
             MapOp::Move { positions } => positions.iter().try_for_each(|p| self.on_map(p.node)),
+            MapOp::Unfold { folds } => folds.iter().try_for_each(|f| {
+                if self.folds.contains_key(f) {
+                    Ok(())
+                } else {
+                    Err(GraphError::Invalid(format!("fold:{f} is not on the map")))
+                }
+            }),
             MapOp::Back if self.pos == 0 => Err(GraphError::Invalid(
                 "already at the start of the breadcrumb".into(),
             )),
@@ -723,11 +831,24 @@ impl Model {
                     }
                 }
             }
+            MapOp::FoldSimilar { min } => self.fold_similar(min.unwrap_or(FOLD_MIN)),
+            MapOp::Unfold { folds } => {
+                for f in folds {
+                    self.folds.remove(f);
+                }
+            }
             MapOp::Remove { nodes } => {
                 for n in nodes {
                     self.graph.remove_node(*n);
                     self.meta.remove(n);
                 }
+                // a fold keeps its other members (fewer than two: no fold)
+                for f in self.folds.values_mut() {
+                    f.members.retain(|m| !nodes.contains(m));
+                    f.neighbours.retain(|m| !nodes.contains(m));
+                }
+                self.folds
+                    .retain(|_, f| f.members.len() >= 2 && !f.neighbours.is_empty());
                 self.groups
                     .retain(|_, g| !nodes.contains(&g.info.key.parent));
                 for m in self.meta.values_mut() {
@@ -793,6 +914,89 @@ impl Model {
         Ok(eff)
     }
 
+    /// Fold every set of at least `min` visible, unpinned entities of one kind, not on the
+    /// breadcrumb and in no fold yet, whose neighbours on the map are the same (at least one).
+    fn fold_similar(&mut self, min: usize) {
+        let min = min.max(2);
+        let folded: std::collections::HashSet<NodeId> = self
+            .folds
+            .values()
+            .flat_map(|f| f.members.iter().copied())
+            .collect();
+        let mut nb: BTreeMap<NodeId, std::collections::BTreeSet<NodeId>> = BTreeMap::new();
+        for e in self.graph.edges() {
+            if e.from != e.to {
+                nb.entry(e.from).or_default().insert(e.to);
+                nb.entry(e.to).or_default().insert(e.from);
+            }
+        }
+        let state = self.to_state(0, "", NodeId::Entity(0), 0, 0);
+        let mut classes: BTreeMap<(String, Vec<NodeId>), Vec<NodeId>> = BTreeMap::new();
+        for n in state.nodes.iter().filter(|n| n.visible && !n.pinned) {
+            let id = n.view.id;
+            if !matches!(id, NodeId::Entity(_))
+                || folded.contains(&id)
+                || self.breadcrumb.contains(&id)
+            {
+                continue;
+            }
+            let Some(set) = nb.get(&id).filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            classes
+                .entry((n.view.kind.clone(), set.iter().copied().collect()))
+                .or_default()
+                .push(id);
+        }
+        let mut next = self.folds.keys().next_back().copied().unwrap_or(0) + 1;
+        for ((kind, neighbours), members) in classes {
+            if members.len() >= min {
+                self.folds.insert(
+                    next,
+                    Fold {
+                        kind,
+                        members,
+                        neighbours,
+                    },
+                );
+                next += 1;
+            }
+        }
+    }
+
+    /// A new group holding exactly the members of a group already on the map from the same
+    /// node (two queries grouping the same entities, e.g. a host's `processes` and the
+    /// processes among its `related`): take the key of the one there, so the map shows it
+    /// once. Compared by count, then by member set; stored in the op's effect, so a replay
+    /// gives the same map.
+    fn same_as_on_map(&self, store: &SqliteStore, gs: &mut [GroupInfo]) -> Result<()> {
+        for info in gs.iter_mut() {
+            let candidates: Vec<&GMeta> = self
+                .groups
+                .values()
+                .filter(|g| {
+                    g.info.key.parent == info.key.parent
+                        && g.info.member_kind == info.member_kind
+                        && g.info.count == info.count
+                        && g.info.key != info.key
+                        && !groups::same_members(&g.info.key, &info.key)
+                })
+                .collect();
+            if candidates.is_empty() {
+                continue;
+            }
+            let mine = groups::member_ids(store, &info.key)?;
+            for g in candidates {
+                if groups::member_ids(store, &g.info.key)? == mine {
+                    info.key = g.info.key.clone();
+                    info.label = g.info.label.clone();
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// What `op` brings from the case (read now, stored with the op).
     fn resolve(&self, store: &SqliteStore, op: &MapOp) -> Result<Effect> {
         Ok(match op {
@@ -822,8 +1026,10 @@ impl Model {
             } => {
                 let threshold = threshold.unwrap_or(groups::DEFAULT_THRESHOLD);
                 if groups::should_group(store, *node, query, threshold)? {
+                    let mut gs = groups::groups(store, *node, query)?;
+                    self.same_as_on_map(store, &mut gs)?;
                     Effect {
-                        groups: groups::groups(store, *node, query)?,
+                        groups: gs,
                         ..Effect::default()
                     }
                 } else {
@@ -866,6 +1072,22 @@ impl Model {
             _ => Effect::default(),
         })
     }
+}
+
+/// "5 similar processes".
+fn fold_label(n: usize, kind: &str) -> String {
+    let p = groups::plural(kind);
+    // "processes", but "IPs", "DNS names"
+    let p = match p.chars().nth(1) {
+        Some(c) if c.is_uppercase() => p,
+        _ => {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_lowercase().chain(c).collect())
+                .unwrap_or(p)
+        }
+    };
+    format!("{} similar {p}", groups::thousands(n as u64))
 }
 
 struct Row {
@@ -953,6 +1175,7 @@ pub fn create(store: &mut SqliteStore, name: &str, start: NodeId) -> Result<MapS
         graph: CaseGraph::new(),
         meta: BTreeMap::new(),
         groups: BTreeMap::new(),
+        folds: BTreeMap::new(),
         breadcrumb: vec![start],
         pos: 0,
         time_scope: None,
@@ -1207,6 +1430,9 @@ pub fn render(state: &MapState) -> String {
             "group:{} [{}] {} <- {} {}\n",
             g.id, g.info.member_kind, g.info.label, g.info.key.parent, g.info.key.query
         ));
+    }
+    for f in state.folds.iter().filter(|f| f.visible) {
+        out.push_str(&format!("fold:{} [{}] {}\n", f.id, f.kind, f.label));
     }
     out
 }

@@ -4,13 +4,17 @@
 //! ranges — never the list of all its relations (a busy host has tens of thousands) — and its
 //! timeline as counts first (per source, a histogram over time), then pages by time.
 //!
+//! The timeline reads a node's items (time, id, source) in one statement and answers counts,
+//! the histogram, filters and pages from them in memory; [`PaneCache`] keeps them for the case
+//! session, so the pane and every later timeline request of that node cost O(page).
+//!
 //! Every statement reads the node's relations through the `relations_src`/`relations_dst`
 //! indexes; user input (times, sources) is bound, never spliced.
 
 use crate::Result;
 use cb_domain::{NodeId, Severity};
 use cb_store::SqliteStore;
-use rusqlite::types::Value;
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 /// Neighbours of the node, each once, with the relation that links it, the relation's
@@ -20,18 +24,11 @@ const NEIGHBOURS: &str = "nb AS (
     UNION ALL
     SELECT r.dst, r.kind, r.source_id, r.record, r.n FROM relations r WHERE r.src = ?1)";
 
-/// The node's dated items: the events and alerts it is linked to (an incident: its alerts).
-const ITEMS: &str = "ev AS (
-    SELECT CAST(substr(r.src, 7) AS INTEGER) AS n FROM relations r WHERE r.dst = ?1 AND r.src LIKE 'event:%'
-    UNION SELECT CAST(substr(r.dst, 7) AS INTEGER) FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'event:%'),
- al AS (
+/// The node's alerts (an incident: the alerts it contains).
+const ALERTS: &str = "al AS (
     SELECT CAST(substr(r.src, 7) AS INTEGER) AS n FROM relations r WHERE r.dst = ?1 AND r.src LIKE 'alert:%'
     UNION SELECT CAST(substr(r.dst, 7) AS INTEGER) FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'alert:%'
-    UNION SELECT a.id FROM incident_alerts ia JOIN alerts a ON a.ext_id = ia.alert_ext_id WHERE 'incident:' || ia.incident_id = ?1),
- items AS (
-    SELECT 'event:' || e.id AS id, e.time AS time, e.source AS source, e.summary AS label FROM ev JOIN events e ON e.id = ev.n
-    UNION ALL
-    SELECT 'alert:' || a.id, a.start_time, 'alert', a.name FROM al JOIN alerts a ON a.id = al.n)";
+    UNION SELECT a.id FROM incident_alerts ia JOIN alerts a ON a.ext_id = ia.alert_ext_id WHERE 'incident:' || ia.incident_id = ?1)";
 
 /// Neighbour counts per node type.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,11 +88,12 @@ pub struct Overview {
 
 pub const ENTITY_PAGE: usize = 200;
 
-fn node_param(id: NodeId) -> Value {
-    Value::Text(id.to_string())
+pub fn overview(store: &SqliteStore, id: NodeId) -> Result<Overview> {
+    overview_with(store, &mut PaneCache::default(), id)
 }
 
-pub fn overview(store: &SqliteStore, id: NodeId) -> Result<Overview> {
+/// [`overview`] with the node's items kept for its timeline (first/last seen come from them).
+pub fn overview_with(store: &SqliteStore, cache: &mut PaneCache, id: NodeId) -> Result<Overview> {
     let fields = store.node_fields(id)?;
     let label = store.label(id)?;
     let c = store.conn();
@@ -119,10 +117,10 @@ pub fn overview(store: &SqliteStore, id: NodeId) -> Result<Overview> {
         }
     }
     let (first_seen, last_seen) = {
-        let mut stmt = c.prepare_cached(&format!(
-            "WITH {ITEMS} SELECT min(time), max(time) FROM items WHERE time IS NOT NULL"
-        ))?;
-        stmt.query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        let items = cache.items(store, id)?;
+        let dated = &items.rows[..items.dated];
+        let t = |r: Option<&ItemRow>| r.and_then(|r| r.time.as_deref().map(String::from));
+        (t(dated.first()), t(dated.last()))
     };
     let (first_seen, last_seen) = match id {
         // an alert's own span, an event's own time, before what it links to
@@ -141,7 +139,7 @@ pub fn overview(store: &SqliteStore, id: NodeId) -> Result<Overview> {
     let mut alerts = vec![];
     {
         let mut stmt = c.prepare_cached(&format!(
-            "WITH {ITEMS} SELECT a.id, a.name, a.severity, a.status, a.start_time FROM al JOIN alerts a ON a.id = al.n
+            "WITH {ALERTS} SELECT a.id, a.name, a.severity, a.status, a.start_time FROM al JOIN alerts a ON a.id = al.n
              ORDER BY a.start_time IS NULL, a.start_time, a.id LIMIT 500"
         ))?;
         let rows = stmt.query_map([id.to_string()], |r| {
@@ -364,60 +362,244 @@ pub struct TimelinePage {
     pub items: Vec<TimelineItem>,
 }
 
-const FILTER: &str = "(?2 IS NULL OR time >= ?2) AND (?3 IS NULL OR time <= ?3) AND (?4 IS NULL OR source IN (SELECT value FROM json_each(?4)))";
+/// A node's dated items as the timeline works on them: read in one statement, sorted by
+/// (undated last, time, id), held in memory (see [`PaneCache`]) so counts, the histogram,
+/// filters and every page after the first cost a pass over memory, never another scan.
+#[derive(Debug, Clone)]
+pub struct NodeItems {
+    rows: Vec<ItemRow>,
+    /// Source names; `ItemRow::source` indexes them.
+    sources: Vec<String>,
+    /// Rows with a time (they come first).
+    dated: usize,
+}
 
-fn norm_time(t: &Option<String>) -> Value {
-    match t.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Value::Text(cb_domain::time::normalize(s).unwrap_or_else(|| s.to_string())),
-        None => Value::Null,
+#[derive(Debug, Clone)]
+struct ItemRow {
+    time: Option<Box<str>>,
+    /// Seconds since the epoch of the time's first 19 characters (as SQLite's `strftime('%s')`).
+    secs: Option<i64>,
+    id: NodeId,
+    source: u32,
+}
+
+/// The node's events (either end of a relation) and alerts (an incident: its alerts), each
+/// once, with time and source — no label (a page fetches its own).
+const ITEM_ROWS: &str = "WITH ev AS (
+    SELECT CAST(substr(r.src, 7) AS INTEGER) AS n FROM relations r WHERE r.dst = ?1 AND r.src LIKE 'event:%'
+    UNION SELECT CAST(substr(r.dst, 7) AS INTEGER) FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'event:%'),
+ al AS (
+    SELECT CAST(substr(r.src, 7) AS INTEGER) AS n FROM relations r WHERE r.dst = ?1 AND r.src LIKE 'alert:%'
+    UNION SELECT CAST(substr(r.dst, 7) AS INTEGER) FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'alert:%'
+    UNION SELECT a.id FROM incident_alerts ia JOIN alerts a ON a.ext_id = ia.alert_ext_id WHERE 'incident:' || ia.incident_id = ?1)
+ SELECT 0, e.id, e.time, e.source FROM ev JOIN events e ON e.id = ev.n
+ UNION ALL
+ SELECT 1, a.id, a.start_time, 'alert' FROM al JOIN alerts a ON a.id = al.n";
+
+fn secs_of(t: &str) -> Option<i64> {
+    let head = t.get(..19)?;
+    chrono::NaiveDateTime::parse_from_str(head, "%Y-%m-%dT%H:%M:%S")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(head, "%Y-%m-%d %H:%M:%S"))
+        .ok()
+        .map(|d| d.and_utc().timestamp())
+}
+
+impl NodeItems {
+    /// Read every dated or undated item of `node` (one statement).
+    pub fn load(store: &SqliteStore, node: NodeId) -> Result<NodeItems> {
+        let c = store.conn();
+        let mut stmt = c.prepare_cached(ITEM_ROWS)?;
+        let mut rows = stmt.query([node.to_string()])?;
+        let mut out = vec![];
+        let mut names: Vec<String> = vec![];
+        let mut index: std::collections::HashMap<String, u32> = Default::default();
+        while let Some(r) = rows.next()? {
+            let alert = r.get::<_, i64>(0)? == 1;
+            let n: i64 = r.get(1)?;
+            let time: Option<String> = r.get(2)?;
+            let src = r.get_ref(3)?.as_str().unwrap_or_default();
+            let source = match index.get(src) {
+                Some(i) => *i,
+                None => {
+                    let i = names.len() as u32;
+                    names.push(src.to_string());
+                    index.insert(src.to_string(), i);
+                    i
+                }
+            };
+            out.push(ItemRow {
+                secs: time.as_deref().and_then(secs_of),
+                time: time.map(String::into_boxed_str),
+                id: if alert {
+                    NodeId::Alert(n)
+                } else {
+                    NodeId::Event(n)
+                },
+                source,
+            });
+        }
+        // the order of the pages: dated first by time, then by id
+        out.sort_unstable_by(|a, b| {
+            (a.time.is_none(), &a.time, a.id).cmp(&(b.time.is_none(), &b.time, b.id))
+        });
+        let dated = out.iter().take_while(|r| r.time.is_some()).count();
+        Ok(NodeItems {
+            rows: out,
+            sources: names,
+            dated,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// About the memory the items hold.
+    fn weight(&self) -> usize {
+        self.rows.len() * (std::mem::size_of::<ItemRow>() + 24)
     }
 }
 
-pub fn timeline(store: &SqliteStore, req: &TimelineRequest) -> Result<TimelinePage> {
-    let c = store.conn();
-    let sources = if req.sources.is_empty() {
-        Value::Null
-    } else {
-        Value::Text(serde_json::to_string(&req.sources).unwrap_or_default())
-    };
-    let p = |from: Value, to: Value, src: Value| vec![node_param(req.node), from, to, src];
-    let one = |sql: &str, vals: Vec<Value>| -> Result<(i64, Option<String>, Option<String>)> {
-        let mut stmt = c.prepare_cached(sql)?;
-        crate::explore::bind_all(&mut stmt, &vals)?;
-        let mut rows = stmt.raw_query();
-        Ok(match rows.next()? {
-            Some(r) => (r.get(0)?, r.get(1)?, r.get(2)?),
-            None => (0, None, None),
-        })
-    };
-    let (all, _, _) = one(
-        &format!("WITH {ITEMS} SELECT count(*), NULL, NULL FROM items"),
-        vec![node_param(req.node)],
-    )?;
-    let (from, to) = (norm_time(&req.from), norm_time(&req.to));
-    let (total, _, _) = one(
-        &format!("WITH {ITEMS} SELECT count(*), NULL, NULL FROM items WHERE {FILTER}"),
-        p(from.clone(), to.clone(), sources.clone()),
-    )?;
-    // the span of the chosen sources over all time: the histogram's range
-    let (_, first, last) = one(
-        &format!("WITH {ITEMS} SELECT 0, min(time), max(time) FROM items WHERE time IS NOT NULL AND {FILTER}"),
-        p(Value::Null, Value::Null, sources.clone()),
-    )?;
-    let mut per_source = vec![];
-    {
-        let mut stmt = c.prepare_cached(&format!(
-            "WITH {ITEMS} SELECT source, count(*) FROM items WHERE {FILTER} GROUP BY source ORDER BY count(*) DESC, source"
-        ))?;
-        crate::explore::bind_all(&mut stmt, &p(from.clone(), to.clone(), Value::Null))?;
-        let mut rows = stmt.raw_query();
-        while let Some(r) = rows.next()? {
-            per_source.push(SourceCount {
-                source: r.get(0)?,
-                count: r.get::<_, i64>(1)? as u64,
-            });
+/// What the pane read of recent nodes, for the case session: a node's items are read once,
+/// then every count, filter and page of its timeline is answered from memory. Dropped
+/// whenever the case changed — any audited write (an import, a detection run, an alert
+/// added to an incident) moves the audit log's last id — and kept under ~64 MB.
+#[derive(Debug, Default)]
+pub struct PaneCache {
+    generation: Option<(i64, i64)>,
+    nodes: Vec<(NodeId, std::sync::Arc<NodeItems>)>,
+}
+
+const CACHE_BYTES: usize = 64 << 20;
+
+impl PaneCache {
+    /// The items of `node`, read now or remembered.
+    pub fn items(
+        &mut self,
+        store: &SqliteStore,
+        node: NodeId,
+    ) -> Result<std::sync::Arc<NodeItems>> {
+        let gen: (i64, i64) = store.conn().prepare_cached(
+            "SELECT (SELECT coalesce(max(id), 0) FROM audit), (SELECT coalesce(max(id), 0) FROM sources)",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if self.generation != Some(gen) {
+            self.nodes.clear();
+            self.generation = Some(gen);
         }
+        if let Some(i) = self.nodes.iter().position(|(n, _)| *n == node) {
+            // most recent last
+            let hit = self.nodes.remove(i);
+            let items = hit.1.clone();
+            self.nodes.push(hit);
+            return Ok(items);
+        }
+        let items = std::sync::Arc::new(NodeItems::load(store, node)?);
+        self.nodes.push((node, items.clone()));
+        while self.nodes.len() > 1
+            && self.nodes.iter().map(|(_, i)| i.weight()).sum::<usize>() > CACHE_BYTES
+        {
+            self.nodes.remove(0);
+        }
+        Ok(items)
     }
+
+    pub fn clear(&mut self) {
+        self.nodes.clear();
+        self.generation = None;
+    }
+}
+
+fn norm_time(t: &Option<String>) -> Option<String> {
+    t.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| cb_domain::time::normalize(s).unwrap_or_else(|| s.to_string()))
+}
+
+/// The timeline page of `req` (reads the node's items; [`timeline_with`] keeps them).
+pub fn timeline(store: &SqliteStore, req: &TimelineRequest) -> Result<TimelinePage> {
+    let items = NodeItems::load(store, req.node)?;
+    timeline_of(store, &items, req)
+}
+
+/// The timeline page of `req`, the node's items read once per case session.
+pub fn timeline_with(
+    store: &SqliteStore,
+    cache: &mut PaneCache,
+    req: &TimelineRequest,
+) -> Result<TimelinePage> {
+    let items = cache.items(store, req.node)?;
+    timeline_of(store, &items, req)
+}
+
+/// Counts, histogram and one page of `items`: passes over memory, then the page's labels.
+pub fn timeline_of(
+    store: &SqliteStore,
+    items: &NodeItems,
+    req: &TimelineRequest,
+) -> Result<TimelinePage> {
+    // the chosen sources (none = all); a source the node never had matches nothing
+    let chosen: Option<Vec<bool>> = (!req.sources.is_empty()).then(|| {
+        items
+            .sources
+            .iter()
+            .map(|s| req.sources.iter().any(|x| x == s))
+            .collect()
+    });
+    let pick = |r: &ItemRow| chosen.as_ref().is_none_or(|c| c[r.source as usize]);
+    let (from, to) = (norm_time(&req.from), norm_time(&req.to));
+    let timed = from.is_some() || to.is_some();
+    // the rows in the time range: a slice of the dated rows (all rows when no range)
+    let range = if timed {
+        let dated = &items.rows[..items.dated];
+        let lo = from.as_deref().map_or(0, |f| {
+            dated.partition_point(|r| r.time.as_deref().is_some_and(|t| t < f))
+        });
+        let hi = to.as_deref().map_or(dated.len(), |t| {
+            dated.partition_point(|r| r.time.as_deref().is_some_and(|x| x <= t))
+        });
+        lo..hi.max(lo)
+    } else {
+        0..items.rows.len()
+    };
+    let in_range = &items.rows[range.clone()];
+    // per source within the range, and the matching total
+    let mut per = vec![0u64; items.sources.len()];
+    for r in in_range {
+        per[r.source as usize] += 1;
+    }
+    let total: u64 = match &chosen {
+        None => in_range.len() as u64,
+        Some(c) => per
+            .iter()
+            .zip(c)
+            .filter(|(_, on)| **on)
+            .map(|(n, _)| *n)
+            .sum(),
+    };
+    let mut per_source: Vec<SourceCount> = per
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(i, n)| SourceCount {
+            source: items.sources[i].clone(),
+            count: *n,
+        })
+        .collect();
+    per_source.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.source.cmp(&b.source)));
+    // the span of the chosen sources over all time: the histogram's range
+    let dated = &items.rows[..items.dated];
+    let first = dated.iter().find(|r| pick(r)).and_then(|r| r.time.clone());
+    let last = dated
+        .iter()
+        .rev()
+        .find(|r| pick(r))
+        .and_then(|r| r.time.clone());
     let (mut buckets, mut bucket_secs) = (vec![], 0);
     if let (Some(f), Some(l)) = (
         first.as_deref().and_then(epoch),
@@ -425,60 +607,56 @@ pub fn timeline(store: &SqliteStore, req: &TimelineRequest) -> Result<TimelinePa
     ) {
         bucket_secs = nice_width((l - f).max(1) / 60 + 1);
         let start = f - f.rem_euclid(bucket_secs);
-        let mut stmt = c.prepare_cached(&format!(
-            "WITH {ITEMS} SELECT (CAST(strftime('%s', substr(time, 1, 19)) AS INTEGER) - ?5) / ?6 AS b, count(*)
-             FROM items WHERE time IS NOT NULL AND {FILTER} GROUP BY b ORDER BY b"
-        ))?;
-        let mut vals = p(Value::Null, Value::Null, sources.clone());
-        vals.push(Value::Integer(start));
-        vals.push(Value::Integer(bucket_secs));
-        crate::explore::bind_all(&mut stmt, &vals)?;
-        let mut rows = stmt.raw_query();
-        while let Some(r) = rows.next()? {
-            let b: Option<i64> = r.get(0)?;
-            let Some(b) = b else { continue };
-            buckets.push(Bucket {
-                from: fmt_epoch(start + b * bucket_secs),
-                count: r.get::<_, i64>(1)? as u64,
-            });
+        let mut bars: std::collections::BTreeMap<i64, u64> = Default::default();
+        for r in dated.iter().filter(|r| pick(r)) {
+            if let Some(s) = r.secs {
+                // as SQLite's integer division: toward zero
+                *bars.entry((s - start) / bucket_secs).or_default() += 1;
+            }
         }
+        buckets = bars
+            .into_iter()
+            .map(|(b, count)| Bucket {
+                from: fmt_epoch(start + b * bucket_secs),
+                count,
+            })
+            .collect();
     }
     let limit = req.limit.unwrap_or(200).min(5000);
     let offset = req.offset.unwrap_or(0);
-    let mut items = vec![];
-    {
-        let mut stmt = c.prepare_cached(&format!(
-            "WITH {ITEMS} SELECT id, time, source, label FROM items WHERE {FILTER}
-             ORDER BY time IS NULL, time, id LIMIT ?5 OFFSET ?6"
-        ))?;
-        let mut vals = p(from, to, sources);
-        vals.push(Value::Integer(limit as i64));
-        vals.push(Value::Integer(offset.min(i64::MAX as usize) as i64));
-        crate::explore::bind_all(&mut stmt, &vals)?;
-        let mut rows = stmt.raw_query();
-        while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            let Ok(id) = id.parse::<NodeId>() else {
-                continue;
-            };
-            items.push(TimelineItem {
-                id,
-                time: r.get(1)?,
-                source: r.get(2)?,
-                label: r.get(3)?,
-            });
-        }
+    let page: Vec<&ItemRow> = in_range
+        .iter()
+        .filter(|r| pick(r))
+        .skip(offset)
+        .take(limit)
+        .collect();
+    let c = store.conn();
+    let mut ev = c.prepare_cached("SELECT summary FROM events WHERE id = ?1")?;
+    let mut al = c.prepare_cached("SELECT name FROM alerts WHERE id = ?1")?;
+    let mut out = Vec::with_capacity(page.len());
+    for r in page {
+        let label: Option<String> = match r.id {
+            NodeId::Event(n) => ev.query_row([n], |x| x.get(0)).optional()?,
+            NodeId::Alert(n) => al.query_row([n], |x| x.get(0)).optional()?,
+            _ => None,
+        };
+        out.push(TimelineItem {
+            id: r.id,
+            time: r.time.as_deref().map(String::from),
+            source: items.sources[r.source as usize].clone(),
+            label: label.unwrap_or_default(),
+        });
     }
     Ok(TimelinePage {
-        all: all as u64,
-        total: total as u64,
-        first,
-        last,
+        all: items.rows.len() as u64,
+        total,
+        first: first.map(String::from),
+        last: last.map(String::from),
         sources: per_source,
         buckets,
         bucket_secs,
         offset,
-        items,
+        items: out,
     })
 }
 

@@ -19,3 +19,48 @@ export function rowsOf<T>(first: number, last: number, pages: Record<number, T[]
   for (let i = first; i < last; i++) out.push({ i, item: pages[Math.floor(i / page)]?.[i % page] ?? null });
   return out;
 }
+
+/**
+ * Fetches the pages of one paged list on demand (the pane's Timeline and group tables): each
+ * page once, never two requests for the same page at a time, and nothing from before the
+ * last `reset()` (a new filter, another node) lands in the list. `has(i)`: page `i` is there
+ * (or cannot be asked yet); `fetch(i)`: read it; `put(i, items)`: keep it.
+ */
+export interface PageLoader {
+  /** Forget pages in flight; returns the generation a first-page read should check. */
+  reset(): number;
+  /** Whether `gen` (from `reset`) is still the current one. */
+  current(gen: number): boolean;
+  /** Ask for page `i` unless it is there or on its way. */
+  need(i: number): Promise<void>;
+}
+
+export function pageLoader<T>(opts: {
+  has: (i: number) => boolean;
+  fetch: (i: number) => Promise<T[]>;
+  put: (i: number, items: T[]) => void;
+  onError: (e: unknown) => void;
+}): PageLoader {
+  const inflight = new Set<number>();
+  let gen = 0;
+  return {
+    reset() {
+      inflight.clear();
+      return ++gen;
+    },
+    current: (g) => g === gen,
+    async need(i) {
+      if (opts.has(i) || inflight.has(i)) return;
+      inflight.add(i);
+      const my = gen;
+      try {
+        const items = await opts.fetch(i);
+        if (my === gen) opts.put(i, items);
+      } catch (e) {
+        if (my === gen) opts.onError(e);
+      } finally {
+        if (my === gen) inflight.delete(i);
+      }
+    },
+  };
+}

@@ -3,6 +3,7 @@
 mod common;
 mod correlate;
 mod explore;
+mod fold;
 mod groups;
 mod investigation;
 mod pane;
