@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newGraph, placeAround, syncGraph } from "../src/lib/graphModel";
+import { foldNum, groupNum, isFold, isGroup, moveOps, newGraph, placeAround, syncGraph } from "../src/lib/graphModel";
 import { edgeReducer, emptyView, nodeReducer } from "../src/lib/reducers";
 import type { MapNode, MapState } from "../src/ipc/bindings";
 
@@ -8,7 +8,7 @@ const node = (id: string, kind: string, x: number | null, y: number | null, extr
   x, y, pinned: false, hidden: false, collapsed: false, parent: null, visible: true, ...extra,
 });
 const state = (nodes: MapNode[], edges: [string, string, string][]): MapState => ({
-  id: 1, name: "m", start: "alert:1", nodes, groups: [],
+  id: 1, name: "m", start: "alert:1", nodes, groups: [], folds: [],
   edges: edges.map(([from, kind, to]) => ({ id: `${from}|${kind}|${to}`, from, to, kind })),
   breadcrumb: ["alert:1"], breadcrumb_pos: 0, focus: "alert:1", cursor: 0, time_scope: null, can_undo: false, can_redo: false, history_len: 0,
 });
@@ -47,6 +47,29 @@ describe("graph model", () => {
     const g = newGraph();
     syncGraph(g, state([node("alert:1", "alert", 0, 0), node("entity:1", "host", 1, 1, { visible: false })], []));
     expect(g.getNodeAttribute("entity:1", "hidden")).toBe(true);
+  });
+
+  it("draws a fold of similar entities as one counted node linked to what its members share", () => {
+    const procs = ["entity:11", "entity:12", "entity:13"].map((id, i) => node(id, "process", 100, i * 30, { visible: false }));
+    const s = state([node("alert:1", "alert", 0, 0), node("entity:1", "host", 70, 0), ...procs], [
+      ["alert:1", "involves", "entity:1"],
+      ...procs.map((p) => [p.view.id, "runs_on", "entity:1"] as [string, string, string]),
+    ]);
+    s.folds = [{ id: 4, kind: "process", label: "3 similar processes", members: procs.map((p) => p.view.id), neighbours: ["entity:1"], x: 100, y: 30, visible: true }];
+    const g = newGraph();
+    syncGraph(g, s);
+    expect(g.getNodeAttributes("fold:4")).toMatchObject({ kind: "group", count: 3, hidden: false, fullLabel: "3 similar processes", x: 100, y: -30 });
+    expect(g.hasEdge("fold:4|fold|entity:1")).toBe(true);
+    for (const p of procs) expect(g.getNodeAttribute(p.view.id, "hidden")).toBe(true);
+    expect(isGroup("fold:4") && isFold("fold:4") && !isFold("group:4")).toBe(true);
+    expect(foldNum("fold:4")).toBe(4);
+    expect(groupNum("fold:4")).toBeNaN();
+    // a fold's place is not saved (its members' centre), nor is it a case node
+    expect(moveOps(g, ["fold:4"])).toEqual([]);
+    // unfolded: the fold node and its edge leave
+    s.folds = [];
+    syncGraph(g, s);
+    expect(g.hasNode("fold:4")).toBe(false);
   });
 
   it("places new nodes around a parent without collisions", () => {

@@ -45,6 +45,7 @@ pub fn bindings(extra: &[String]) -> String {
         investigations::GroupKey::decl(),
         investigations::GroupInfo::decl(),
         investigations::MapGroup::decl(),
+        investigations::MapFold::decl(),
         investigations::GroupPosition::decl(),
         cb_graph::groups::Named::decl(),
         investigations::Member::decl(),

@@ -30,6 +30,19 @@ const ALERTS: &str = "al AS (
     UNION SELECT CAST(substr(r.dst, 7) AS INTEGER) FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'alert:%'
     UNION SELECT a.id FROM incident_alerts ia JOIN alerts a ON a.ext_id = ia.alert_ext_id WHERE 'incident:' || ia.incident_id = ?1)";
 
+/// The node's dated items (events and alerts) with their time, for first/last seen.
+const ITEMS: &str = "ev AS (
+    SELECT CAST(substr(r.src, 7) AS INTEGER) AS n FROM relations r WHERE r.dst = ?1 AND r.src LIKE 'event:%'
+    UNION SELECT CAST(substr(r.dst, 7) AS INTEGER) FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'event:%'),
+ al AS (
+    SELECT CAST(substr(r.src, 7) AS INTEGER) AS n FROM relations r WHERE r.dst = ?1 AND r.src LIKE 'alert:%'
+    UNION SELECT CAST(substr(r.dst, 7) AS INTEGER) FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'alert:%'
+    UNION SELECT a.id FROM incident_alerts ia JOIN alerts a ON a.ext_id = ia.alert_ext_id WHERE 'incident:' || ia.incident_id = ?1),
+ items AS (
+    SELECT e.time AS time FROM ev JOIN events e ON e.id = ev.n
+    UNION ALL
+    SELECT a.start_time FROM al JOIN alerts a ON a.id = al.n)";
+
 /// Neighbour counts per node type.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -89,11 +102,27 @@ pub struct Overview {
 pub const ENTITY_PAGE: usize = 200;
 
 pub fn overview(store: &SqliteStore, id: NodeId) -> Result<Overview> {
-    overview_with(store, &mut PaneCache::default(), id)
+    overview_of(store, id)
 }
 
-/// [`overview`] with the node's items kept for its timeline (first/last seen come from them).
+/// [`overview`], remembered for the case session (a second click on the node costs nothing).
 pub fn overview_with(store: &SqliteStore, cache: &mut PaneCache, id: NodeId) -> Result<Overview> {
+    cache.check(store)?;
+    if let Some((_, o)) = cache.overviews.iter().find(|(n, _)| *n == id) {
+        return Ok((**o).clone());
+    }
+    let o = overview_of(store, id)?;
+    if cache.overviews.len() >= OVERVIEWS {
+        cache.overviews.remove(0);
+    }
+    cache.overviews.push((id, std::sync::Arc::new(o.clone())));
+    Ok(o)
+}
+
+/// Overviews kept (the last ones opened).
+const OVERVIEWS: usize = 32;
+
+fn overview_of(store: &SqliteStore, id: NodeId) -> Result<Overview> {
     let fields = store.node_fields(id)?;
     let label = store.label(id)?;
     let c = store.conn();
@@ -117,10 +146,10 @@ pub fn overview_with(store: &SqliteStore, cache: &mut PaneCache, id: NodeId) -> 
         }
     }
     let (first_seen, last_seen) = {
-        let items = cache.items(store, id)?;
-        let dated = &items.rows[..items.dated];
-        let t = |r: Option<&ItemRow>| r.and_then(|r| r.time.as_deref().map(String::from));
-        (t(dated.first()), t(dated.last()))
+        let mut stmt = c.prepare_cached(&format!(
+            "WITH {ITEMS} SELECT min(time), max(time) FROM items WHERE time IS NOT NULL"
+        ))?;
+        stmt.query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
     };
     let (first_seen, last_seen) = match id {
         // an alert's own span, an event's own time, before what it links to
@@ -392,16 +421,38 @@ const ITEM_ROWS: &str = "WITH ev AS (
     SELECT CAST(substr(r.src, 7) AS INTEGER) AS n FROM relations r WHERE r.dst = ?1 AND r.src LIKE 'alert:%'
     UNION SELECT CAST(substr(r.dst, 7) AS INTEGER) FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'alert:%'
     UNION SELECT a.id FROM incident_alerts ia JOIN alerts a ON a.ext_id = ia.alert_ext_id WHERE 'incident:' || ia.incident_id = ?1)
- SELECT 0, e.id, e.time, e.source FROM ev JOIN events e ON e.id = ev.n
- UNION ALL
- SELECT 1, a.id, a.start_time, 'alert' FROM al JOIN alerts a ON a.id = al.n";
+ SELECT t, n, time, source FROM (
+   SELECT 1 AS t, e.id AS n, e.time AS time, e.source AS source FROM ev JOIN events e ON e.id = ev.n
+   UNION ALL
+   SELECT 0, a.id, a.start_time, 'alert' FROM al JOIN alerts a ON a.id = al.n)
+ ORDER BY time IS NULL, time, t, n";
 
+/// `YYYY-MM-DD[T ]HH:MM:SS…` → seconds since the epoch (UTC), as SQLite's
+/// `strftime('%s', substr(t, 1, 19))`; by hand, it runs for every item of a node.
 fn secs_of(t: &str) -> Option<i64> {
-    let head = t.get(..19)?;
-    chrono::NaiveDateTime::parse_from_str(head, "%Y-%m-%dT%H:%M:%S")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(head, "%Y-%m-%d %H:%M:%S"))
-        .ok()
-        .map(|d| d.and_utc().timestamp())
+    let b = t.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b' ') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b[r].iter().try_fold(0i64, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 24 || mm > 59 || ss > 60 {
+        return None;
+    }
+    // days from civil (Howard Hinnant)
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
 impl NodeItems {
@@ -411,25 +462,24 @@ impl NodeItems {
         let mut stmt = c.prepare_cached(ITEM_ROWS)?;
         let mut rows = stmt.query([node.to_string()])?;
         let mut out = vec![];
+        // a node's items come from a handful of sources
         let mut names: Vec<String> = vec![];
-        let mut index: std::collections::HashMap<String, u32> = Default::default();
+        // already in page order: dated first by time, then alerts before events, by id
         while let Some(r) = rows.next()? {
-            let alert = r.get::<_, i64>(0)? == 1;
+            let alert = r.get::<_, i64>(0)? == 0;
             let n: i64 = r.get(1)?;
-            let time: Option<String> = r.get(2)?;
+            let time = r.get_ref(2)?.as_str_or_null().ok().flatten();
             let src = r.get_ref(3)?.as_str().unwrap_or_default();
-            let source = match index.get(src) {
-                Some(i) => *i,
+            let source = match names.iter().position(|x| x == src) {
+                Some(i) => i as u32,
                 None => {
-                    let i = names.len() as u32;
                     names.push(src.to_string());
-                    index.insert(src.to_string(), i);
-                    i
+                    (names.len() - 1) as u32
                 }
             };
             out.push(ItemRow {
-                secs: time.as_deref().and_then(secs_of),
-                time: time.map(String::into_boxed_str),
+                secs: time.and_then(secs_of),
+                time: time.map(Box::from),
                 id: if alert {
                     NodeId::Alert(n)
                 } else {
@@ -438,10 +488,6 @@ impl NodeItems {
                 source,
             });
         }
-        // the order of the pages: dated first by time, then by id
-        out.sort_unstable_by(|a, b| {
-            (a.time.is_none(), &a.time, a.id).cmp(&(b.time.is_none(), &b.time, b.id))
-        });
         let dated = out.iter().take_while(|r| r.time.is_some()).count();
         Ok(NodeItems {
             rows: out,
@@ -472,25 +518,32 @@ impl NodeItems {
 pub struct PaneCache {
     generation: Option<(i64, i64)>,
     nodes: Vec<(NodeId, std::sync::Arc<NodeItems>)>,
+    overviews: Vec<(NodeId, std::sync::Arc<Overview>)>,
 }
 
 const CACHE_BYTES: usize = 64 << 20;
 
 impl PaneCache {
+    /// Forget everything when the case changed since the last look.
+    fn check(&mut self, store: &SqliteStore) -> Result<()> {
+        let gen: (i64, i64) = store.conn().prepare_cached(
+            "SELECT (SELECT coalesce(max(id), 0) FROM audit), (SELECT coalesce(max(id), 0) FROM sources)",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if self.generation != Some(gen) {
+            self.clear();
+            self.generation = Some(gen);
+        }
+        Ok(())
+    }
+
     /// The items of `node`, read now or remembered.
     pub fn items(
         &mut self,
         store: &SqliteStore,
         node: NodeId,
     ) -> Result<std::sync::Arc<NodeItems>> {
-        let gen: (i64, i64) = store.conn().prepare_cached(
-            "SELECT (SELECT coalesce(max(id), 0) FROM audit), (SELECT coalesce(max(id), 0) FROM sources)",
-        )?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        if self.generation != Some(gen) {
-            self.nodes.clear();
-            self.generation = Some(gen);
-        }
+        self.check(store)?;
         if let Some(i) = self.nodes.iter().position(|(n, _)| *n == node) {
             // most recent last
             let hit = self.nodes.remove(i);
@@ -510,6 +563,7 @@ impl PaneCache {
 
     pub fn clear(&mut self) {
         self.nodes.clear();
+        self.overviews.clear();
         self.generation = None;
     }
 }
@@ -693,5 +747,27 @@ mod tests {
         assert_eq!(nice_width(1), 1);
         assert_eq!(nice_width(61), 300);
         assert_eq!(nice_width(90_000), 604800);
+    }
+
+    #[test]
+    fn seconds_as_sqlite_counts_them() {
+        for t in [
+            "1970-01-01T00:00:00Z",
+            "2019-05-14T12:01:02.123Z",
+            "2000-02-29 23:59:59",
+            "2024-12-31T00:00:01.5+00:00",
+            "1969-12-31T23:59:59Z",
+        ] {
+            let want = chrono::NaiveDateTime::parse_from_str(
+                &t[..19].replace(' ', "T"),
+                "%Y-%m-%dT%H:%M:%S",
+            )
+            .unwrap()
+            .and_utc()
+            .timestamp();
+            assert_eq!(secs_of(t), Some(want), "{t}");
+        }
+        assert_eq!(secs_of("2019-13-01T00:00:00Z"), None);
+        assert_eq!(secs_of("yesterday"), None);
     }
 }

@@ -31,9 +31,16 @@ export type NodeAttrs = {
   count?: number;
 };
 
-/** Group nodes are `group:<n>` (numbered per map); every other node id is a case node. */
-export const isGroup = (id: string) => id.startsWith("group:");
-export const groupNum = (id: string) => Number(id.slice(6));
+/**
+ * Nodes drawn for many: counted groups `group:<n>` and folds of similar entities `fold:<n>`
+ * (numbered per map); every other node id is a case node (the only ones the case can explore).
+ */
+export const isGroup = (id: string) => id.startsWith("group:") || id.startsWith("fold:");
+/** A fold of similar entities (`fold:<n>`, cb-graph `FoldSimilar`). */
+export const isFold = (id: string) => id.startsWith("fold:");
+/** The number of a `group:<n>` node (NaN for a fold). */
+export const groupNum = (id: string) => (id.startsWith("group:") ? Number(id.slice(6)) : NaN);
+export const foldNum = (id: string) => Number(id.slice(5));
 
 export type EdgeAttrs = {
   kind: string;
@@ -93,7 +100,8 @@ export function placeAround(parent: Pos, existing: Pos[], count: number, away: P
  * user expanded) or next to a neighbour already on the map. Returns the ids that were added.
  */
 export function syncGraph(g: MapGraph, state: MapState, anchor: string | null = null): string[] {
-  const want = new Set([...state.nodes.map((n) => n.view.id), ...(state.groups ?? []).map((gr) => `group:${gr.id}`)]);
+  const folds = state.folds ?? [];
+  const want = new Set([...state.nodes.map((n) => n.view.id), ...(state.groups ?? []).map((gr) => `group:${gr.id}`), ...folds.map((f) => `fold:${f.id}`)]);
   for (const id of g.nodes()) if (!want.has(id)) g.dropNode(id);
 
   const scope = scopeOf(state.start, state.edges);
@@ -159,6 +167,42 @@ export function syncGraph(g: MapGraph, state: MapState, anchor: string | null = 
     groupEdges.push({ id: `${gr.info.key.parent}|group|${id}`, from: gr.info.key.parent, to: id });
   }
 
+  // folds of similar entities: one counted node each, a line to every node its members share
+  const foldOf = new Map<string, string>();
+  for (const f of folds) for (const m of f.members) foldOf.set(m, `fold:${f.id}`);
+  for (const f of folds) {
+    const id = `fold:${f.id}`;
+    const attrs: Omit<NodeAttrs, "x" | "y"> = {
+      label: shortLabel(f.label, 40),
+      fullLabel: f.label,
+      kind: "group",
+      severity: null,
+      time: null,
+      color: colorFor(f.kind, null),
+      size: 11 + Math.min(9, Math.log10(1 + f.members.length) * 2.5),
+      image: iconFor(f.kind),
+      pictoColor: "#ffffff",
+      type: "pictogram",
+      pinned: false,
+      hidden: !f.visible,
+      collapsed: false,
+      count: f.members.length,
+    };
+    const pos = f.x !== null && f.y !== null ? { x: f.x, y: -f.y } : null;
+    if (g.hasNode(id)) {
+      g.mergeNodeAttributes(id, attrs);
+      if (pos) g.mergeNodeAttributes(id, pos);
+    } else {
+      g.addNode(id, { ...attrs, ...(pos ?? { x: 0, y: 0 }) });
+      added.push(id);
+      if (!pos) unplaced.push(id);
+    }
+    for (const nb of f.neighbours) {
+      const to = foldOf.get(nb) ?? nb;
+      if (to !== id) groupEdges.push({ id: `${id}|fold|${to}`, from: id, to });
+    }
+  }
+
   const wantEdges = new Set([...state.edges.map((e) => e.id), ...groupEdges.map((e) => e.id)]);
   for (const e of g.edges()) if (!wantEdges.has(e)) g.dropEdge(e);
   for (const e of state.edges) {
@@ -176,7 +220,7 @@ export function syncGraph(g: MapGraph, state: MapState, anchor: string | null = 
     else if (!g.hasDirectedEdge(e.from, e.to)) g.addDirectedEdgeWithKey(e.id, e.from, e.to, attrs);
   }
   for (const e of groupEdges) {
-    if (!g.hasNode(e.from) || g.hasEdge(e.id) || g.hasDirectedEdge(e.from, e.to)) continue;
+    if (!g.hasNode(e.from) || !g.hasNode(e.to) || g.hasEdge(e.id) || g.hasDirectedEdge(e.from, e.to)) continue;
     g.addDirectedEdgeWithKey(e.id, e.from, e.to, { kind: "group", label: "", color: "#94a3b8", size: 1.2, inScope: true, type: "line" });
   }
 
@@ -231,8 +275,9 @@ export function moveOps(g: MapGraph, ids: string[], pin: boolean | null = null):
   const ops: MapOp[] = [];
   const nodes = positionsOf(g, ids);
   if (nodes.length) ops.push({ op: "move", positions: nodes });
+  // (a fold's place is its members' centre: not saved)
   const groups = ids
-    .filter((id) => isGroup(id) && g.hasNode(id))
+    .filter((id) => id.startsWith("group:") && g.hasNode(id))
     .map((id) => ({ group: groupNum(id), x: Math.round(g.getNodeAttribute(id, "x")), y: -Math.round(g.getNodeAttribute(id, "y")) }));
   if (groups.length) ops.push({ op: "move_groups", positions: groups, pin });
   return ops;
