@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Caseboard's side-by-side benchmark: it prints figures, it asserts nothing.
-#   scripts/bench.sh [import|search|graph|all|synthetic]   (default: all)
+#   scripts/bench.sh [import|search|graph|all|synthetic|pane]   (default: all)
 # import    — interleaved rounds over the same extracted JSON files: `caseboard import` vs
 #             `jq -c .` vs DuckDB `read_json_auto` into a file; then the EVTX files:
 #             `caseboard import` vs `evtx_dump -o jsonl`. Wall time (min and median per tool),
@@ -12,6 +12,9 @@
 #             and `path` between hub pairs (p50/p95, paths missed although a 2-step path
 #             exists)
 # synthetic — the investigation-graph benchmark (generated 1M-event case, cb-graph bench)
+# pane      — the property pane and Timeline of the busiest host (issue 12, < 300 ms p95) on
+#             the realcase e2e's case, built from fixtures/ (cb-api example bench_pane; debug
+#             build, as the e2e window; PANE_PROFILE=release for the release build)
 # env: PERF_DIR (default ../shared/data/perf), BENCH_LIMIT (use N evidence files spread over
 #      the corpus, for quick iterations), ROUNDS (default 3), BENCH_TMP (scratch dir on disk,
 #      default a fresh temp dir; kept when given), CB (a caseboard binary, default the release
@@ -32,7 +35,7 @@ else
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/cb-bench.XXXXXX"); trap 'rm -rf "$tmp"' EXIT
 fi
 
-if [ "$what" != synthetic ] && [ ! -d "$PERF_DIR" ]; then
+if [ "$what" != synthetic ] && [ "$what" != pane ] && [ ! -d "$PERF_DIR" ]; then
   echo "perf corpus MISSING at $PERF_DIR — nothing measured (set PERF_DIR)"; exit 0
 fi
 
@@ -277,11 +280,31 @@ synthetic_bench() {
   cargo run --release -q -p cb-graph --example bench
 }
 
+pane_bench() {
+  echo "== pane and Timeline of the busiest host (fixtures: the realcase e2e's case)"
+  local prof="${PANE_PROFILE:-debug}" flag=""
+  [ "$prof" = release ] && flag="--release"
+  cargo build -q $flag -p cb-cli -p cb-api --example bench_pane
+  local f=fixtures case="$tmp/pane-real.caseboard"
+  rm -f "$case"*
+  "target/$prof/caseboard" import "$case" \
+    $f/evtx-rs-samples/samples/sysmon.evtx $f/evtx-rs-samples/samples/Security_short_selected.evtx \
+    $f/otrf-security-datasets/datasets/atomic/windows/defense_evasion/host/empire_wmic_add_user_backdoor.zip \
+    $f/otrf-security-datasets/datasets/atomic/windows/discovery/host/empire_find_localadmin_smb_svcctl_OpenSCManager.zip \
+    $f/otrf-security-datasets/datasets/atomic/windows/credential_access/host/psh_lsass_memory_dump_comsvcs.zip \
+    $f/otrf-security-datasets/datasets/atomic/windows/credential_access/host/cmd_sam_copy_esentutl.zip \
+    $f/otrf-security-datasets/datasets/atomic/windows/execution/host/psh_powershell_httplistener.zip \
+    $f/msticpy/tests/testdata/localdata/alerts_list.jsonl $f/msticpy/tests/testdata/localdata/host_logons.jsonl \
+    --detect --json >/dev/null
+  "target/$prof/examples/bench_pane" "$case" "${PANE_ROUNDS:-20}"
+}
+
 case "$what" in
   import) import_bench ;;
   search) search_bench ;;
   graph) graph_bench ;;
   synthetic) synthetic_bench ;;
+  pane) pane_bench ;;
   all) import_bench; search_bench; graph_bench ;;
-  *) echo "usage: scripts/bench.sh [import|search|graph|all|synthetic]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh [import|search|graph|all|synthetic|pane]" >&2; exit 2 ;;
 esac

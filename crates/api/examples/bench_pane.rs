@@ -44,30 +44,6 @@ fn main() {
         println!("no host in {}", case.display());
         return;
     };
-    if std::env::var_os("PROBE").is_some() {
-        let st = cb_store::SqliteStore::open(&case, Actor("bench".into())).unwrap();
-        for _ in 0..5 {
-            let t0 = Instant::now();
-            let n = {
-                let mut s = st.conn().prepare_cached("WITH ev AS (SELECT CAST(substr(r.src, 7) AS INTEGER) AS n FROM relations r WHERE r.dst = ?1 AND r.src LIKE 'event:%' UNION SELECT CAST(substr(r.dst, 7) AS INTEGER) FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'event:%') SELECT e.id, e.time, e.source FROM ev JOIN events e ON e.id = ev.n").unwrap();
-                let mut rows = s.query([host.to_string()]).unwrap();
-                let mut k = 0;
-                while let Some(_r) = rows.next().unwrap() {
-                    k += 1;
-                }
-                k
-            };
-            let sql = t0.elapsed();
-            let t1 = Instant::now();
-            let it = cb_graph::overview::NodeItems::load(&st, host).unwrap();
-            println!(
-                "sql-only {n} rows {:?}; load {} {:?}",
-                sql,
-                it.len(),
-                t1.elapsed()
-            );
-        }
-    }
     drop(c);
     println!("busiest host: {label} ({host}), {events} events; {rounds} rounds");
     let names = [
