@@ -175,7 +175,7 @@ export async function openNodeMenu(browser, id) {
   // a bar or the legend drawn over the node would take the click
   const onMap = await browser.execute((q) => document.elementFromPoint(q.x, q.y)?.closest("#map") !== null, p);
   if (!onMap) throw new Error(`node ${id} is covered at ${p.x},${p.y}`);
-  const shown = async () => (await browser.$$("#explore-menu button[data-query], #menu-open-group")).length > 0 || (await browser.execute(() => document.querySelector("#explore-menu")?.textContent.includes("Nothing to explore") ?? false));
+  const shown = async () => (await browser.$$("#explore-menu button[data-query], #menu-open-group, #menu-unfold")).length > 0 || (await browser.execute(() => document.querySelector("#explore-menu")?.textContent.includes("Nothing to explore") ?? false));
   await pointer(browser, press(p, 2));
   // the first right-click on a freshly opened map is sometimes lost under WebKitWebDriver
   // (its synthetic events; not reproduced by hand): one more try before failing

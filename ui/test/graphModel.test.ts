@@ -60,16 +60,19 @@ describe("graph model", () => {
     syncGraph(g, s);
     expect(g.getNodeAttributes("fold:4")).toMatchObject({ kind: "group", count: 3, hidden: false, fullLabel: "3 similar processes", x: 100, y: -30 });
     expect(g.hasEdge("fold:4|fold|entity:1")).toBe(true);
-    for (const p of procs) expect(g.getNodeAttribute(p.view.id, "hidden")).toBe(true);
+    for (const p of procs) expect(g.hasNode(p.view.id)).toBe(false);
     expect(isGroup("fold:4") && isFold("fold:4") && !isFold("group:4")).toBe(true);
     expect(foldNum("fold:4")).toBe(4);
     expect(groupNum("fold:4")).toBeNaN();
     // a fold's place is not saved (its members' centre), nor is it a case node
     expect(moveOps(g, ["fold:4"])).toEqual([]);
-    // unfolded: the fold node and its edge leave
+    // unfolded: the fold node and its edge leave, the members are back where they were
     s.folds = [];
+    s.nodes = s.nodes.map((n) => ({ ...n, visible: true }));
     syncGraph(g, s);
     expect(g.hasNode("fold:4")).toBe(false);
+    expect(g.getNodeAttributes("entity:12")).toMatchObject({ x: 100, y: -30, hidden: false });
+    expect(g.hasEdge("entity:12|runs_on|entity:1")).toBe(true);
   });
 
   it("places new nodes around a parent without collisions", () => {

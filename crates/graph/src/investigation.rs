@@ -178,7 +178,7 @@ pub struct MapFold {
     pub members: Vec<NodeId>,
     /// The nodes every member is linked to on the map (the fold's edges).
     pub neighbours: Vec<NodeId>,
-    /// The members' centre.
+    /// A free spot next to the first shared neighbour, chosen when folded.
     pub x: Option<f64>,
     pub y: Option<f64>,
     /// One of its members would be visible unfolded.
@@ -315,6 +315,8 @@ struct Fold {
     kind: String,
     members: Vec<NodeId>,
     neighbours: Vec<NodeId>,
+    x: Option<f64>,
+    y: Option<f64>,
 }
 
 const RING: f64 = 160.0;
@@ -420,6 +422,8 @@ impl Model {
                         kind: f.kind.clone(),
                         members: f.members.clone(),
                         neighbours: f.neighbours.clone(),
+                        x: f.x,
+                        y: f.y,
                     },
                 )
             })
@@ -506,30 +510,18 @@ impl Model {
         let folds = self
             .folds
             .iter()
-            .map(|(id, f)| {
-                let pts: Vec<(f64, f64)> = f
+            .map(|(id, f)| MapFold {
+                id: *id,
+                kind: f.kind.clone(),
+                label: fold_label(f.members.len(), &f.kind),
+                members: f.members.clone(),
+                neighbours: f.neighbours.clone(),
+                x: f.x,
+                y: f.y,
+                visible: f
                     .members
                     .iter()
-                    .filter_map(|n| self.meta.get(n))
-                    .filter_map(|m| Some((m.x?, m.y?)))
-                    .collect();
-                let centre = |i: fn(&(f64, f64)) -> f64| {
-                    (!pts.is_empty())
-                        .then(|| (pts.iter().map(i).sum::<f64>() / pts.len() as f64).round())
-                };
-                MapFold {
-                    id: *id,
-                    kind: f.kind.clone(),
-                    label: fold_label(f.members.len(), &f.kind),
-                    members: f.members.clone(),
-                    neighbours: f.neighbours.clone(),
-                    x: centre(|p| p.0),
-                    y: centre(|p| p.1),
-                    visible: f
-                        .members
-                        .iter()
-                        .any(|n| self.graph.node(*n).is_some_and(&shown)),
-                }
+                    .any(|n| self.graph.node(*n).is_some_and(&shown)),
             })
             .collect();
         MapState {
@@ -948,19 +940,50 @@ impl Model {
                 .or_default()
                 .push(id);
         }
+        let classes: Vec<_> = classes
+            .into_iter()
+            .filter(|(_, m)| m.len() >= min)
+            .collect();
+        if classes.is_empty() {
+            return;
+        }
+        // each fold on a free spot around its first shared neighbour, among what stays drawn
+        let hidden: std::collections::HashSet<NodeId> = folded
+            .iter()
+            .copied()
+            .chain(classes.iter().flat_map(|(_, m)| m.iter().copied()))
+            .collect();
+        let mut taken = Occupancy::default();
+        for (id, m) in &self.meta {
+            if let (false, Some(x), Some(y)) = (hidden.contains(id), m.x, m.y) {
+                taken.insert(x, y);
+            }
+        }
+        for (x, y) in self
+            .groups
+            .values()
+            .map(|g| (g.x, g.y))
+            .chain(self.folds.values().map(|f| (f.x, f.y)))
+        {
+            if let (Some(x), Some(y)) = (x, y) {
+                taken.insert(x, y);
+            }
+        }
         let mut next = self.folds.keys().next_back().copied().unwrap_or(0) + 1;
         for ((kind, neighbours), members) in classes {
-            if members.len() >= min {
-                self.folds.insert(
-                    next,
-                    Fold {
-                        kind,
-                        members,
-                        neighbours,
-                    },
-                );
-                next += 1;
-            }
+            let (x, y) = self.place(neighbours.first().copied(), 0, &taken);
+            taken.insert(x, y);
+            self.folds.insert(
+                next,
+                Fold {
+                    kind,
+                    members,
+                    neighbours,
+                    x: Some(x),
+                    y: Some(y),
+                },
+            );
+            next += 1;
         }
     }
 

@@ -101,13 +101,16 @@ export function placeAround(parent: Pos, existing: Pos[], count: number, away: P
  */
 export function syncGraph(g: MapGraph, state: MapState, anchor: string | null = null): string[] {
   const folds = state.folds ?? [];
-  const want = new Set([...state.nodes.map((n) => n.view.id), ...(state.groups ?? []).map((gr) => `group:${gr.id}`), ...folds.map((f) => `fold:${f.id}`)]);
+  // a fold's members leave the graph while folded (so they neither draw nor stretch the view)
+  const folded = new Set(folds.flatMap((f) => f.members));
+  const nodes = state.nodes.filter((n) => !folded.has(n.view.id));
+  const want = new Set([...nodes.map((n) => n.view.id), ...(state.groups ?? []).map((gr) => `group:${gr.id}`), ...folds.map((f) => `fold:${f.id}`)]);
   for (const id of g.nodes()) if (!want.has(id)) g.dropNode(id);
 
   const scope = scopeOf(state.start, state.edges);
   const added: string[] = [];
   const unplaced: string[] = [];
-  for (const n of state.nodes) {
+  for (const n of nodes) {
     const v = n.view;
     const attrs: Omit<NodeAttrs, "x" | "y"> = {
       label: shortLabel(v.label || v.id),
@@ -190,8 +193,8 @@ export function syncGraph(g: MapGraph, state: MapState, anchor: string | null = 
     };
     const pos = f.x !== null && f.y !== null ? { x: f.x, y: -f.y } : null;
     if (g.hasNode(id)) {
+      // a fold keeps where a layout or a drag put it (its spot is chosen once, when folded)
       g.mergeNodeAttributes(id, attrs);
-      if (pos) g.mergeNodeAttributes(id, pos);
     } else {
       g.addNode(id, { ...attrs, ...(pos ?? { x: 0, y: 0 }) });
       added.push(id);
