@@ -4,25 +4,11 @@
 //! are computed here from the map's own nodes and edges before folding (same kind, same set of
 //! neighbours on the map, at least three).
 
-use crate::windows::{host, imported, raw, s, WMIC};
+use crate::windows::{busiest_host, host, imported, WMIC};
 use cb_domain::NodeId;
 use cb_graph::groups;
 use cb_graph::investigation::{self as inv, MapOp, MapState};
 use std::collections::{BTreeMap, BTreeSet};
-
-fn busiest() -> String {
-    raw(WMIC)
-        .iter()
-        .filter_map(|r| s(r, "Hostname"))
-        .fold(BTreeMap::<String, u64>::new(), |mut m, h| {
-            *m.entry(h.to_ascii_lowercase()).or_default() += 1;
-            m
-        })
-        .into_iter()
-        .max_by_key(|(_, n)| *n)
-        .unwrap()
-        .0
-}
 
 /// (kind, members) of every set of ≥ 3 visible unpinned entities off the breadcrumb sharing
 /// their (non-empty) neighbour set on the map.
@@ -60,7 +46,7 @@ fn expected_folds(m: &MapState) -> BTreeSet<(String, Vec<NodeId>)> {
 #[test]
 fn similar_entities_fold_into_one_counted_node_and_unfold() {
     let mut st = imported(&[WMIC]);
-    let h = host(&st, &busiest());
+    let h = host(&st, &busiest_host(WMIC));
     let m = inv::create(&mut st, "fold", h).unwrap();
     let m = inv::apply(
         &mut st,
@@ -148,7 +134,7 @@ fn similar_entities_fold_into_one_counted_node_and_unfold() {
 #[test]
 fn two_queries_grouping_the_same_entities_give_one_group() {
     let mut st = imported(&[WMIC]);
-    let h = host(&st, &busiest());
+    let h = host(&st, &busiest_host(WMIC));
     let q = cb_graph::queries(&st, h).unwrap();
     let procs = q.iter().find(|x| x.id == "processes").unwrap().count;
     assert!(procs > 1, "{procs} processes");

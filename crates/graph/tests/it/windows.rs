@@ -35,6 +35,24 @@ pub(crate) fn raw(rel: &str) -> Vec<Map<String, Value>> {
     out
 }
 
+/// The host most raw records of the file name (`Hostname`, lowercased).
+pub(crate) fn busiest_host(rel: &str) -> String {
+    raw(rel)
+        .iter()
+        .filter_map(|r| s(r, "Hostname"))
+        .fold(
+            std::collections::BTreeMap::<String, u64>::new(),
+            |mut m, h| {
+                *m.entry(h.to_ascii_lowercase()).or_default() += 1;
+                m
+            },
+        )
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .unwrap()
+        .0
+}
+
 pub(crate) fn s(r: &Map<String, Value>, k: &str) -> Option<String> {
     match r.get(k)? {
         Value::String(s) if !s.is_empty() && s != "-" => Some(s.clone()),
