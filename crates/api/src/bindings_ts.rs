@@ -46,6 +46,7 @@ pub fn bindings(extra: &[String]) -> String {
         investigations::GroupInfo::decl(),
         investigations::MapGroup::decl(),
         investigations::GroupPosition::decl(),
+        investigations::MapLayout::decl(),
         cb_graph::groups::Named::decl(),
         investigations::Member::decl(),
         investigations::MemberPage::decl(),
@@ -97,6 +98,7 @@ pub fn bindings(extra: &[String]) -> String {
         story::StorySentence::decl(),
         story::StoryParagraph::decl(),
         story::Story::decl(),
+        report::ReportFormat::decl(),
     ];
     let mut out = String::from(
         "// GENERATED from the cb-api wire types by `cargo test -p caseboard-app bindings` — do not edit.\n\
