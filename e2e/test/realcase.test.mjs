@@ -408,7 +408,7 @@ test("a 10k-node map pans and zooms (frame times printed)", async () => {
   // where a frame goes: sigma's draw and the label pass (skipped while the camera moves)
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const moving = (await browser.execute(() => window.__cbMap.frames())).slice(-30);
-  console.log(`# 10k frames while moving: sigma draw mean ${mean(moving.map((f) => f.render)).toFixed(1)} ms, label pass mean ${mean(moving.map((f) => f.labels)).toFixed(2)} ms, labels placed in ${moving.filter((f) => f.placed).length} of ${moving.length}`);
+  console.log(`# 10k frames while moving: sigma draw mean ${mean(moving.map((f) => f.render)).toFixed(1)} ms, label pass mean ${mean(moving.map((f) => f.labels)).toFixed(2)} ms, wait between frames mean ${mean(moving.map((f) => f.gap)).toFixed(1)} ms; labels placed in ${moving.filter((f) => f.placed).length} of ${moving.length}`);
   // once the camera rests the labels come back (one placement)
   await waitFor(browser, async () => (await browser.execute(() => window.__cbMap.frames().at(-1)?.placed === true)), "labels after the camera rests", 60000);
   const rest = (await browser.execute(() => window.__cbMap.frames())).at(-1);
