@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Smoke test of the Caseboard .deb (the release check; build it first with scripts/package.sh):
-#   1. dpkg-deb --info / --contents: name, architecture, dependencies, binary, desktop entry, icon
+#   1. dpkg-deb --info / --contents: name, architecture, dependencies, binaries (the app and the
+#      `caseboard` CLI), desktop entry, icon
 #   2. install it: a real `dpkg -i` when run as root (removed again afterwards unless it was
 #      installed before, or PACKAGE_CHECK_KEEP=1), else `dpkg -x` into a temporary root with
 #      every Depends checked against the installed packages
-#   3. start the installed binary under Xvfb on a temporary case (the msticpy alerts, built with
-#      the caseboard CLI) and check it stays up PACKAGE_CHECK_SECONDS (10) seconds, its window
+#   3. the installed CLI answers `caseboard --version` with the package's version and builds a
+#      temporary case (the msticpy alerts); start the installed app under Xvfb on it and check it stays up PACKAGE_CHECK_SECONDS (10) seconds, its window
 #      appears titled "<case> — Caseboard" (set once the UI opened the case) and is not blank
 # usage: scripts/package-check.sh [path/to/Caseboard_X_amd64.deb]   (output: logs/package-check/)
 set -euo pipefail
@@ -61,11 +62,11 @@ done
 field Description | grep -qi "investigation" || fail "no description"
 ok "$PKG $(field Version) $(field Architecture), Depends: $DEPENDS"
 dpkg-deb --contents "$DEB" | tee "$OUT/contents.txt"
-for f in usr/bin/caseboard-app usr/share/applications/Caseboard.desktop; do
+for f in usr/bin/caseboard-app usr/bin/caseboard usr/share/applications/Caseboard.desktop; do
   grep -qE " (\./)?$f\$" "$OUT/contents.txt" || fail "$f missing from the package"
 done
 grep -qE 'usr/share/icons/hicolor/.*/apps/caseboard-app\.png$' "$OUT/contents.txt" || fail "no icon"
-ok "binary, desktop entry and icon in the package"
+ok "app, CLI, desktop entry and icon in the package"
 
 # 2. install
 if [ "$(id -u)" -eq 0 ]; then
@@ -78,6 +79,7 @@ if [ "$(id -u)" -eq 0 ]; then
   ok "installed with dpkg -i (root): $(dpkg-query -W -f='${Package} ${Version}' "$PKG")"
   ROOT=""
   BIN=/usr/bin/caseboard-app
+  CLI=/usr/bin/caseboard
   desktop=/usr/share/applications/Caseboard.desktop
 else
   ROOT="$OUT/root"
@@ -88,6 +90,7 @@ else
   done
   ok "unpacked with dpkg -x into $ROOT (not root: no dpkg -i); every Depends is installed"
   BIN="$ROOT/usr/bin/caseboard-app"
+  CLI="$ROOT/usr/bin/caseboard"
   desktop="$ROOT/usr/share/applications/Caseboard.desktop"
 fi
 [ -x "$BIN" ] || fail "$BIN is not executable"
@@ -95,10 +98,12 @@ grep -q '^Exec=caseboard-app' "$desktop" || fail "desktop entry Exec: $(grep ^Ex
 ldd "$BIN" | grep "not found" && fail "unresolved libraries of $BIN"
 ok "$BIN links (ldd: no library missing)"
 
-# 3. a temporary case, then start the installed app under Xvfb
-CLI=""
-for c in "$TARGET/release/caseboard" "$TARGET/debug/caseboard"; do [ -x "$c" ] && { CLI=$c; break; }; done
-[ -n "$CLI" ] || { cargo build -q -p cb-cli; CLI="$TARGET/debug/caseboard"; }
+# 3. the installed CLI, a temporary case built with it, then the installed app under Xvfb
+[ -x "$CLI" ] || fail "$CLI is not executable"
+ldd "$CLI" | grep "not found" && fail "unresolved libraries of $CLI"
+cli_version=$("$CLI" --version) || fail "$CLI --version failed"
+grep -qF "$(field Version)" <<<"$cli_version" || fail "$CLI --version says \"$cli_version\", the package is $(field Version)"
+ok "$CLI --version: $cli_version"
 CASE="$OUT/smoke.caseboard"
 "$CLI" import "$CASE" fixtures/msticpy/tests/testdata/localdata/alerts_list.jsonl >/dev/null
 ok "temporary case $CASE ($("$CLI" stats "$CASE" | tr '\n' ' '))"

@@ -318,6 +318,11 @@ test("investigate from an entity and from an event hit; switching maps carries n
   assert.equal(await (await $("#last-expansion")).isExisting(), false, "no last expansion carried over");
   assert.equal(await (await $("#tools-note")).isExisting(), false, "no path carried over");
   assert.deepEqual(await selection(), []);
+  // this map gets its own layout (saved with it; the host's map keeps radial)
+  const entMap = Number(await (await $("#map")).getAttribute("data-map"));
+  await (await $("#map-layout")).selectByAttribute("value", "hierarchy");
+  await waitFor(browser, async () => (await (await $("#map-layout")).isEnabled()) && (await (await $("#map")).getAttribute("data-layout")) === "hierarchy", "left-to-right layout", 30000);
+  await waitFor(browser, async () => cb(["investigation", casePath, "show", String(entMap)]).layout === "hierarchy", "the layout saved with the map", 10000);
   await shot(browser, "r06-1280-entity-map");
   // an event hit → Investigate
   await search("EventID:4688");
@@ -341,6 +346,14 @@ test("investigate from an entity and from an event hit; switching maps carries n
   assert.equal(await (await $("#tools-note")).isExisting(), false, "no path start from before");
   assert.equal(await (await $("#last-expansion")).isExisting(), false);
   assert.equal(await browser.execute((h) => window.__cbMap.nodes().includes(h), hit), false, "nothing of the event's map");
+  assert.equal(await (await $("#map")).getAttribute("data-layout"), "radial", "the host's map keeps its own layout");
+  assert.equal(cb(["investigation", casePath, "show", String(hostRow.id)]).layout ?? "radial", "radial");
+  // and the entity's map comes back with the layout chosen for it
+  await openSwitcher();
+  await (await $(`#switcher tr[data-inv="${entMap}"] .inv-open`)).click();
+  await waitFor(browser, async () => Number(await (await $("#map")).getAttribute("data-map")) === entMap, "the entity's map again");
+  assert.equal(await (await $("#map")).getAttribute("data-layout"), "hierarchy", "the entity's map reopens left to right");
+  console.log(`# layouts per map: map ${entMap} hierarchy, map ${hostRow.id} radial (switched twice)`);
   // rename and delete from the switcher (audited by cb-api)
   await (await $("#switcher-toggle")).click();
   await (await $("#switcher")).waitForExist();
@@ -452,5 +465,15 @@ test("a 10k-node map pans and zooms (frame times printed)", async () => {
   const avg = frames.reduce((a, b) => a + b, 0) / frames.length;
   console.log(`# 10k-node map (${await nodeCount(browser)} nodes): ${frames.length} frames of pan+zoom, mean ${avg.toFixed(1)} ms, p95 ${pct(frames, 95).toFixed(1)} ms, max ${Math.max(...frames).toFixed(1)} ms`);
   assert.ok(frames.length >= 25);
+  // where a frame goes: sigma's draw and the label pass (skipped while the camera moves)
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const moving = (await browser.execute(() => window.__cbMap.frames())).slice(-30);
+  console.log(`# 10k frames while moving: sigma draw mean ${mean(moving.map((f) => f.render)).toFixed(1)} ms, label pass mean ${mean(moving.map((f) => f.labels)).toFixed(2)} ms, wait between frames mean ${mean(moving.map((f) => f.gap)).toFixed(1)} ms; labels placed in ${moving.filter((f) => f.placed).length} of ${moving.length}`);
+  // once the camera rests the labels come back (one placement)
+  await waitFor(browser, async () => (await browser.execute(() => window.__cbMap.frames().at(-1)?.placed === true)), "labels after the camera rests", 60000);
+  const rest = (await browser.execute(() => window.__cbMap.frames())).at(-1);
+  const boxes = await browser.execute(() => window.__cbMap.labelBoxes());
+  console.log(`# 10k at rest: draw ${rest.render.toFixed(1)} ms, label placement ${rest.labels.toFixed(1)} ms, ${boxes.length} labels`);
+  assert.equal(labelOverlap(boxes), null);
   await shot(browser, "r08-1280-ten-thousand");
 });

@@ -108,6 +108,57 @@ test("bulk triage: ctrl-click two alerts and assign an owner to both", async () 
   await (await $("#bulk-clear")).click();
 });
 
+test("resolving an incident asks for its report: the HTML is written, or the skip reason is audited", async () => {
+  const incs = cb(["incidents", casePath, "--json"]);
+  const list = Array.isArray(incs) ? incs : incs.incidents;
+  const open = list.filter((i) => i.status !== "Resolved");
+  assert.ok(open.length >= 2, `two open incidents in the demo (${open.length})`);
+  const resolve = async (id) => {
+    await selectQueueItem(id);
+    await tab("triage");
+    await (await $("#triage-status")).selectByAttribute("value", "Resolved");
+    await (await $("#triage-classification")).selectByAttribute("value", "true_positive");
+    await (await $("#triage-apply")).click();
+    await waitFor(browser, async () => (await $("#report-ask")).isExisting(), "the report is asked for");
+  };
+  // 1. export: the HTML report is written where the (preset) save dialog says, and audited
+  await resolve(open[0].id);
+  assert.equal(cb(["show", casePath, open[0].id, "--json"]).fields.status, "Resolved");
+  await shot(browser, "22b-resolve-asks-report");
+  const base = path.join(dir, "resolved-report");
+  await browser.execute((b) => (window.__cbSaveAs = b), base);
+  await (await $("#report-html")).click();
+  await waitFor(browser, async () => fs.existsSync(`${base}.html`) && (await $("#report-done")).isExisting(), "HTML report written");
+  await browser.execute(() => (window.__cbSaveAs = undefined));
+  const html = fs.readFileSync(`${base}.html`, "utf8");
+  const show = cb(["show", casePath, open[0].id, "--json"]);
+  const title = show.fields?.title ?? show.title ?? show.label;
+  const esc = (x) => x.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  assert.ok(title && (html.includes(esc(title)) || html.includes(title)), `the incident's title (${title}) in the report`);
+  assert.equal(await $("#report-ask").isExisting(), false, "the question is answered");
+  const audit1 = cb(["activity", casePath, open[0].id, "--json"]);
+  const e1 = Array.isArray(audit1) ? audit1 : (audit1.entries ?? audit1.activity ?? []);
+  assert.ok(e1.some((e) => e.action === "report.export" && e.detail?.format === "html" && e.detail?.path === `${base}.html`), "the export is audited");
+  // 2. skip: a reason is required, then it is an audited note shown in the Activity list
+  await resolve(open[1].id);
+  await (await $("#report-skip-open")).click();
+  assert.equal(await (await $("#report-skip")).isEnabled(), false, "no skip without a reason");
+  const reason = "Duplicate of an incident already reported to the client";
+  await (await $("#report-skip-reason")).setValue(reason);
+  await (await $("#report-skip")).click();
+  await waitFor(browser, async () => (await $("#report-done")).isExisting(), "skip recorded");
+  await tab("activity");
+  await waitFor(browser, async () => {
+    const rows = await browser.execute(() => [...document.querySelectorAll("#activity tbody tr")].map((r) => r.textContent));
+    return rows.some((r) => r.includes(`Report skipped: ${reason}`) && /judy/.test(r));
+  }, "the skip reason in the Activity list");
+  const audit2 = cb(["activity", casePath, open[1].id, "--json"]);
+  const e2 = Array.isArray(audit2) ? audit2 : (audit2.entries ?? audit2.activity ?? []);
+  assert.ok(e2.some((e) => e.action === "note" && e.detail?.text === `Report skipped: ${reason}` && e.actor === "judy"), "the skip reason is audited");
+  assert.ok(!e2.some((e) => e.action === "report.export"), "no report written for the skipped one");
+  await shot(browser, "22c-report-skipped-activity");
+});
+
 test("a search with three operators gives the CLI's total; a hit's entities go onto the map", async () => {
   const sql = alerts.find((a) => a.name === "Malicious SQL activity");
   await selectQueueItem(sql.id);

@@ -77,6 +77,8 @@ fn main() {
             rootcause::process_tree,
             rootcause::story,
             rootcause::export_pdf,
+            rootcause::export_report,
+            rootcause::skip_report,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Caseboard window");

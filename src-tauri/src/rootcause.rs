@@ -43,3 +43,28 @@ pub async fn export_pdf(state: State<'_, AppState>, node: String, path: String) 
     let now = cb_domain::time::format(&chrono::Utc::now());
     state.with_case(|c| cb_api::report::save_pdf(c, node, &now, Path::new(&path)))
 }
+
+/// Resolving an incident: its report (PDF or HTML) written where the save dialog said, the
+/// export audited; bytes written.
+#[tauri::command]
+pub async fn export_report(
+    state: State<'_, AppState>,
+    node: String,
+    format: cb_api::report::ReportFormat,
+    path: String,
+) -> IpcResult<u64> {
+    let node = id(&node)?;
+    let now = cb_domain::time::format(&chrono::Utc::now());
+    state.with_case(|c| cb_api::report::export_report(c, node, format, &now, Path::new(&path)))
+}
+
+/// Resolving an incident without its report: the reason, as an audited note.
+#[tauri::command]
+pub async fn skip_report(
+    state: State<'_, AppState>,
+    node: String,
+    reason: String,
+) -> IpcResult<cb_api::triage::TriageInfo> {
+    let node = id(&node)?;
+    state.with_case(|c| cb_api::report::skip_report(c, node, &reason))
+}

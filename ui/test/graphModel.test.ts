@@ -90,12 +90,37 @@ describe("reducers", () => {
     const g = newGraph();
     syncGraph(g, state([node("alert:1", "alert", 0, 0), node("entity:1", "host", 70, 0), node("entity:2", "ip", 0, 70)], [["alert:1", "involves", "entity:1"]]));
     const v = { ...emptyView(), selected: "entity:1" };
+    // sigma hands each call its own copy of the attributes (the reducer changes that copy)
     const nr = nodeReducer(g, v);
-    expect(nr("entity:1", g.getNodeAttributes("entity:1")).highlighted).toBe(true);
-    expect(nr("alert:1", g.getNodeAttributes("alert:1")).label).toBe("alert:1");
-    expect(nr("entity:2", g.getNodeAttributes("entity:2")).label).toBe("");
+    const red = (id: string) => nr(id, { ...g.getNodeAttributes(id) });
+    expect(red("entity:1").highlighted).toBe(true);
+    expect(red("alert:1").label).toBe("alert:1");
+    expect(red("entity:2").label).toBe("");
     expect(g.getNodeAttribute("entity:2", "label")).toBe("entity:2");
     const er = edgeReducer(g, v);
-    expect(er("alert:1|involves|entity:1", g.getEdgeAttributes("alert:1|involves|entity:1")).size).toBe(2);
+    expect(er("alert:1|involves|entity:1", { ...g.getEdgeAttributes("alert:1|involves|entity:1") }).size).toBe(2);
+  });
+
+  it("a path node is named once: ringed and labelled by the label layer, not given sigma's hover box", () => {
+    const g = newGraph();
+    syncGraph(g, state([node("alert:1", "alert", 0, 0), node("entity:1", "host", 70, 0), node("entity:2", "ip", 0, 70)], [["alert:1", "involves", "entity:1"]]));
+    const v = { ...emptyView(), path: { nodes: new Set(["alert:1", "entity:1"]), edges: new Set(["alert:1|involves|entity:1"]) } };
+    const nr = nodeReducer(g, v);
+    const on = nr("entity:1", { ...g.getNodeAttributes("entity:1") });
+    expect([on.onPath, on.highlighted, on.forceLabel, on.zIndex, on.label]).toEqual([true, undefined, true, 3, "entity:1"]);
+    const off = nr("entity:2", { ...g.getNodeAttributes("entity:2") });
+    expect([off.onPath, off.label, off.zIndex]).toEqual([undefined, "", 0]);
+    // selected on the path: sigma's box (highlighted) and the ring, still one label source
+    const sel = nodeReducer(g, { ...v, selected: "entity:1", selection: new Set(["entity:1"]) })("entity:1", { ...g.getNodeAttributes("entity:1") });
+    expect([sel.onPath, sel.highlighted]).toEqual([true, true]);
+  });
+
+  it("reducers return the copy they are given (no allocation per call)", () => {
+    const g = newGraph();
+    syncGraph(g, state([node("alert:1", "alert", 0, 0), node("entity:1", "host", 70, 0)], [["alert:1", "involves", "entity:1"]]));
+    const copy = { ...g.getNodeAttributes("entity:1") };
+    expect(nodeReducer(g, emptyView())("entity:1", copy)).toBe(copy);
+    const e = { ...g.getEdgeAttributes("alert:1|involves|entity:1") };
+    expect(edgeReducer(g, emptyView())("alert:1|involves|entity:1", e)).toBe(e);
   });
 });

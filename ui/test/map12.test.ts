@@ -70,6 +70,35 @@ describe("labels", () => {
     );
     expect(boxes.map((b) => b.id)).toEqual(["hub"]);
   });
+  it("a box drawn by sigma (the selected node) is kept clear and its node is not labelled again", () => {
+    const reserved = [{ id: "sel", label: "selected node", x: 20, y: 14, w: 120, h: 18 }];
+    const boxes = placeLabels(
+      [
+        { id: "sel", x: 10, y: 23, size: 6, label: "selected node", priority: 9 },
+        { id: "near", x: 30, y: 25, size: 4, label: "cccccccc", priority: 5 },
+        { id: "far", x: 30, y: 200, size: 4, label: "dddddddd", priority: 1 },
+      ],
+      (s) => s.length * 7,
+      12,
+      400,
+      300,
+      [],
+      reserved,
+    );
+    expect(boxes.map((b) => [b.id, !!b.reserved])).toEqual([["sel", true], ["far", false]]);
+  });
+  it("places 10,000 crowded candidates quickly and still without overlap", () => {
+    // a 10k-node map zoomed in: about a tenth of the nodes in the viewport, the rest around it
+    const cands = Array.from({ length: 10000 }, (_, i) => ({ id: `n${i}`, x: ((i * 7919) % 4000) - 1360, y: ((i * 104729) % 2500) - 850, size: 6, label: `event ${i} on PC04`, priority: i % 5 }));
+    const discs = cands.map((c) => ({ id: c.id, x: c.x, y: c.y, size: c.size }));
+    const t0 = performance.now();
+    const boxes = placeLabels(cands, (s) => s.length * 7, 12, 1280, 800, discs);
+    const ms = performance.now() - t0;
+    console.log(`placeLabels: 10,000 candidates, ${boxes.length} placed in ${ms.toFixed(1)} ms`);
+    expect(boxes.length).toBeGreaterThan(20);
+    expect(boxes.every((b) => b.x >= 0 && b.y >= 0 && b.x + b.w <= 1280 && b.y + b.h <= 800)).toBe(true);
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) expect(overlap(boxes[i], boxes[j])).toBe(false);
+  });
 });
 
 describe("selection", () => {

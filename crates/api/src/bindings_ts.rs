@@ -47,6 +47,7 @@ pub fn bindings(extra: &[String]) -> String {
         investigations::MapGroup::decl(),
         investigations::MapFold::decl(),
         investigations::GroupPosition::decl(),
+        investigations::MapLayout::decl(),
         cb_graph::groups::Named::decl(),
         investigations::Member::decl(),
         investigations::MemberPage::decl(),
@@ -98,6 +99,7 @@ pub fn bindings(extra: &[String]) -> String {
         story::StorySentence::decl(),
         story::StoryParagraph::decl(),
         story::Story::decl(),
+        report::ReportFormat::decl(),
     ];
     let mut out = String::from(
         "// GENERATED from the cb-api wire types by `cargo test -p caseboard-app bindings` — do not edit.\n\

@@ -8,7 +8,8 @@ use cb_graph::investigation as inv;
 
 pub use cb_graph::groups::{GroupInfo, GroupKey, Member, MemberPage, DEFAULT_THRESHOLD};
 pub use inv::{
-    GroupPosition, InvestigationSummary, MapFold, MapGroup, MapNode, MapOp, MapState, Position,
+    GroupPosition, InvestigationSummary, MapFold, MapGroup, MapLayout, MapNode, MapOp, MapState,
+    Position,
     TimeScope,
 };
 

@@ -241,3 +241,70 @@ pub fn pdf(case: &Case, node: NodeId, generated: &str) -> ApiResult<Vec<u8>> {
 pub fn save_pdf(case: &Case, node: NodeId, generated: &str, path: &Path) -> ApiResult<u64> {
     crate::export::write_file(path, &pdf(case, node, generated)?)
 }
+
+/// The prefix of the audited note written when an analyst resolves an incident without
+/// exporting its report.
+pub const SKIPPED_PREFIX: &str = "Report skipped:";
+
+/// The formats the window offers when an incident is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum ReportFormat {
+    Pdf,
+    Html,
+}
+
+/// The report of `node` written where the save dialog said, as PDF or as the self-contained
+/// HTML report, and recorded in the audit log (`report.export`, with format, path and size);
+/// bytes written.
+pub fn export_report(
+    case: &mut Case,
+    node: NodeId,
+    format: ReportFormat,
+    generated: &str,
+    path: &Path,
+) -> ApiResult<u64> {
+    let bytes = match format {
+        ReportFormat::Pdf => pdf(case, node, generated)?,
+        ReportFormat::Html => crate::export::export(
+            case,
+            crate::export::ExportRequest {
+                format: crate::export::ExportFormat::Html,
+                node: Some(node),
+                investigation: None,
+            },
+            generated,
+        )?
+        .into_bytes(),
+    };
+    let n = crate::export::write_file(path, &bytes)?;
+    let detail = serde_json::json!({
+        "format": match format { ReportFormat::Pdf => "pdf", ReportFormat::Html => "html" },
+        "path": path.display().to_string(),
+        "bytes": n,
+    });
+    case.store
+        .write("report.export", &node.to_string(), detail, |_| Ok(()))?;
+    Ok(n)
+}
+
+/// Resolve without a report: the reason is required and kept as an audited triage note
+/// (`Report skipped: <reason>`), so the audit log says why no report was written.
+pub fn skip_report(
+    case: &mut Case,
+    node: NodeId,
+    reason: &str,
+) -> ApiResult<crate::triage::TriageInfo> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(crate::error::ApiError::bad("say why the report is skipped"));
+    }
+    let change = crate::triage::TriageRequest {
+        note: Some(format!("{SKIPPED_PREFIX} {reason}")),
+        ..Default::default()
+    };
+    let mut out = crate::triage::triage(case, &[node], change)?.triaged;
+    out.pop()
+        .ok_or_else(|| crate::error::ApiError::bad("nothing was triaged"))
+}

@@ -122,6 +122,17 @@ pub enum MapOp {
     Unfold {
         folds: Vec<i64>,
     },
+    /// Choose the map's layout (saved with the map, restored when it is opened again) and
+    /// save the positions it produced, as one step of the history.
+    SetLayout {
+        layout: MapLayout,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[cfg_attr(feature = "ts", ts(as = "Option<Vec<Position>>", optional))]
+        positions: Vec<Position>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[cfg_attr(feature = "ts", ts(as = "Option<Vec<GroupPosition>>", optional))]
+        groups: Vec<GroupPosition>,
+    },
     /// Add the shortest path between two nodes.
     ShowPath {
         from: NodeId,
@@ -131,6 +142,18 @@ pub enum MapOp {
         #[serde(default)]
         kinds: Option<Vec<String>>,
     },
+}
+
+/// How the window lays a map out: rings around the start node (the default), force-directed,
+/// or hierarchical (left to right).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum MapLayout {
+    #[default]
+    Radial,
+    Force,
+    Hierarchy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -236,6 +259,10 @@ pub struct MapState {
     /// Operations applied (the rest of the history can be redone).
     pub cursor: usize,
     pub time_scope: Option<TimeScope>,
+    /// The layout chosen for this map (maps saved before it was kept: radial).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<MapLayout>", optional))]
+    pub layout: MapLayout,
     pub can_undo: bool,
     pub can_redo: bool,
     pub history_len: usize,
@@ -308,6 +335,7 @@ struct Model {
     breadcrumb: Vec<NodeId>,
     pos: usize,
     time_scope: Option<TimeScope>,
+    layout: MapLayout,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -436,6 +464,7 @@ impl Model {
             breadcrumb: s.breadcrumb.clone(),
             pos: s.breadcrumb_pos,
             time_scope: s.time_scope.clone(),
+            layout: s.layout,
         }
     }
 
@@ -537,6 +566,7 @@ impl Model {
             focus: self.breadcrumb.get(self.pos).copied(),
             cursor,
             time_scope: self.time_scope.clone(),
+            layout: self.layout,
             can_undo: cursor > 0,
             can_redo: cursor < history_len,
             history_len,
@@ -603,6 +633,14 @@ impl Model {
                     Err(GraphError::Invalid(format!("fold:{f} is not on the map")))
                 }
             }),
+            MapOp::SetLayout {
+                positions, groups, ..
+            } => {
+                positions.iter().try_for_each(|p| self.on_map(p.node))?;
+                groups
+                    .iter()
+                    .try_for_each(|g| self.group_on_map(g.group).map(|_| ()))
+            }
             MapOp::Back if self.pos == 0 => Err(GraphError::Invalid(
                 "already at the start of the breadcrumb".into(),
             )),
@@ -853,6 +891,25 @@ impl Model {
                 self.pos = focus
                     .and_then(|f| self.breadcrumb.iter().position(|b| *b == f))
                     .unwrap_or(self.breadcrumb.len().saturating_sub(1));
+            }
+            MapOp::SetLayout {
+                layout,
+                positions,
+                groups,
+            } => {
+                self.layout = *layout;
+                for p in positions {
+                    if let Some(m) = self.meta.get_mut(&p.node) {
+                        m.x = Some(p.x);
+                        m.y = Some(p.y);
+                    }
+                }
+                for p in groups {
+                    if let Some(m) = self.groups.get_mut(&p.group) {
+                        m.x = Some(p.x);
+                        m.y = Some(p.y);
+                    }
+                }
             }
             MapOp::SetTimeScope { from, to } => {
                 let norm = |t: &Option<String>| {
@@ -1202,6 +1259,7 @@ pub fn create(store: &mut SqliteStore, name: &str, start: NodeId) -> Result<MapS
         breadcrumb: vec![start],
         pos: 0,
         time_scope: None,
+        layout: MapLayout::default(),
     };
     m.graph.add_node(view);
     m.meta.insert(

@@ -186,11 +186,7 @@ edges: Array<EdgeView>,
 /**
  * Counted groups, by id (absent in maps saved before aggregation).
  */
-groups: Array<MapGroup>, 
-/**
- * Similar entities folded into one node, by id (absent in maps saved before folding).
- */
-folds: Array<MapFold>, breadcrumb: Array<NodeId>, 
+groups: Array<MapGroup>, breadcrumb: Array<NodeId>, 
 /**
  * Where on the breadcrumb the analyst is (back/forward move it).
  */
@@ -202,11 +198,15 @@ focus: NodeId | null,
 /**
  * Operations applied (the rest of the history can be redone).
  */
-cursor: number, time_scope: TimeScope | null, can_undo: boolean, can_redo: boolean, history_len: number, };
+cursor: number, time_scope: TimeScope | null, 
+/**
+ * The layout chosen for this map (maps saved before it was kept: radial).
+ */
+layout?: MapLayout, can_undo: boolean, can_redo: boolean, history_len: number, };
 
 export type Position = { node: NodeId, x: number, y: number, };
 
-export type MapOp = { "op": "expand", node: NodeId, query: string, limit: number | null, offset: number | null, } | { "op": "group", node: NodeId, query: string, threshold: number | null, } | { "op": "add_from_group", group: number, nodes: Array<NodeId>, } | { "op": "remove_groups", groups: Array<number>, } | { "op": "move_groups", positions: Array<GroupPosition>, pin: boolean | null, } | { "op": "add_nodes", nodes: Array<NodeId>, } | { "op": "hide", nodes: Array<NodeId>, groups?: Array<number>, } | { "op": "unhide", nodes: Array<NodeId>, groups?: Array<number>, } | { "op": "collapse", node: NodeId, } | { "op": "uncollapse", node: NodeId, } | { "op": "pin", node: NodeId, x: number, y: number, } | { "op": "unpin", node: NodeId, } | { "op": "remove", nodes: Array<NodeId>, } | { "op": "move", positions: Array<Position>, } | { "op": "set_time_scope", from: string | null, to: string | null, } | { "op": "navigate", node: NodeId, } | { "op": "back" } | { "op": "forward" } | { "op": "fold_similar", min: number | null, } | { "op": "unfold", folds: Array<number>, } | { "op": "show_path", from: NodeId, to: NodeId, max_depth: number | null, kinds: Array<string> | null, };
+export type MapOp = { "op": "expand", node: NodeId, query: string, limit: number | null, offset: number | null, } | { "op": "group", node: NodeId, query: string, threshold: number | null, } | { "op": "add_from_group", group: number, nodes: Array<NodeId>, } | { "op": "remove_groups", groups: Array<number>, } | { "op": "move_groups", positions: Array<GroupPosition>, pin: boolean | null, } | { "op": "add_nodes", nodes: Array<NodeId>, } | { "op": "hide", nodes: Array<NodeId>, groups?: Array<number>, } | { "op": "unhide", nodes: Array<NodeId>, groups?: Array<number>, } | { "op": "collapse", node: NodeId, } | { "op": "uncollapse", node: NodeId, } | { "op": "pin", node: NodeId, x: number, y: number, } | { "op": "unpin", node: NodeId, } | { "op": "remove", nodes: Array<NodeId>, } | { "op": "move", positions: Array<Position>, } | { "op": "set_time_scope", from: string | null, to: string | null, } | { "op": "navigate", node: NodeId, } | { "op": "back" } | { "op": "forward" } | { "op": "set_layout", layout: MapLayout, positions?: Array<Position>, groups?: Array<GroupPosition>, } | { "op": "show_path", from: NodeId, to: NodeId, max_depth: number | null, kinds: Array<string> | null, };
 
 export type InvestigationSummary = { id: number, name: string, start: NodeId, created: string, nodes: number, groups: number, cursor: number, history_len: number, 
 /**
@@ -245,37 +245,9 @@ id: number, info: GroupInfo, x: number | null, y: number | null, pinned: boolean
  */
 visible: boolean, };
 
-export type MapFold = { 
-/**
- * Numbered per map.
- */
-id: number, 
-/**
- * The members' entity kind.
- */
-kind: string, 
-/**
- * "5 similar processes".
- */
-label: string, 
-/**
- * By node id; hidden on the map while folded.
- */
-members: Array<NodeId>, 
-/**
- * The nodes every member is linked to on the map (the fold's edges).
- */
-neighbours: Array<NodeId>, 
-/**
- * The members' centre.
- */
-x: number | null, y: number | null, 
-/**
- * One of its members would be visible unfolded.
- */
-visible: boolean, };
-
 export type GroupPosition = { group: number, x: number, y: number, };
+
+export type MapLayout = "radial" | "force" | "hierarchy";
 
 export type Named = { id: NodeId, kind: string, label: string, };
 
@@ -659,6 +631,8 @@ export type Story = { subject: NodeId, title: string,
  * Who, what, where, when in one paragraph.
  */
 summary: string, paragraphs: Array<StoryParagraph>, hosts: Array<string>, accounts: Array<string>, first: string | null, last: string | null, };
+
+export type ReportFormat = "pdf" | "html";
 
 export type OpenedCase = { 
 /**

@@ -126,6 +126,14 @@ export const api = {
     if (preset) return `${preset}.pdf`;
     return (await saveDialog({ filters: [{ name: "PDF", extensions: ["pdf"] }], title: "Export the report as PDF", defaultPath: `${name}.pdf` })) ?? null;
   },
+  /** Resolving an incident (issue 11): its report written (PDF or HTML, audited), or skipped with a reason (an audited note). */
+  exportReport: (node: string, format: B.ReportFormat, path: string) => call<number>("export_report", { node, format, path }),
+  skipReport: (node: string, reason: string) => call<B.TriageInfo>("skip_report", { node, reason }),
+  pickReportPath: async (name: string, ext: "pdf" | "html"): Promise<string | null> => {
+    const preset = (window as unknown as { __cbSaveAs?: string }).__cbSaveAs;
+    if (preset) return `${preset}.${ext}`;
+    return (await saveDialog({ filters: [{ name: ext.toUpperCase(), extensions: [ext] }], title: `Export the report as ${ext.toUpperCase()}`, defaultPath: `${name}.${ext}` })) ?? null;
+  },
   /** Files and folders dropped on the window (native drag and drop gives real paths). */
   onDrop: (handler: (paths: string[]) => void, hover: (on: boolean) => void) =>
     getCurrentWebview()

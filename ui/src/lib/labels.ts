@@ -19,6 +19,8 @@ export interface LabelBox {
   y: number;
   w: number;
   h: number;
+  /** Drawn by sigma (the selected node's box), only kept clear here. */
+  reserved?: boolean;
 }
 
 export function overlap(a: { x: number; y: number; w: number; h: number }, b: { x: number; y: number; w: number; h: number }): boolean {
@@ -27,7 +29,12 @@ export function overlap(a: { x: number; y: number; w: number; h: number }, b: { 
 
 const CELL = 64;
 
-/** Greedy placement by priority with a spatial hash; boxes off the viewport are skipped. */
+/**
+ * Greedy placement by priority over a flat spatial hash of the viewport (cells of 64 px, no
+ * string keys: at 10k nodes this runs once per camera rest, not per frame). Boxes off the
+ * viewport are skipped. `reserved` are labels drawn by someone else (sigma's box of the
+ * selected node): nothing is placed over them and they are returned too, marked `reserved`.
+ */
 export function placeLabels(
   cands: LabelCand[],
   measure: (s: string) => number,
@@ -36,52 +43,62 @@ export function placeLabels(
   height: number,
   /** Node discs a label must not cover (other than its own). */
   discs: { id: string; x: number; y: number; size: number }[] = [],
+  reserved: LabelBox[] = [],
 ): LabelBox[] {
-  const sorted = [...cands].sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
-  const grid = new Map<string, LabelBox[]>();
+  const sorted = [...cands].sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const cols = Math.max(1, Math.ceil(width / CELL) + 1);
+  const rows = Math.max(1, Math.ceil(height / CELL) + 1);
+  const grid: (LabelBox[] | undefined)[] = new Array(cols * rows);
+  const col = (x: number) => Math.min(cols - 1, Math.max(0, Math.floor(x / CELL)));
+  const row = (y: number) => Math.min(rows - 1, Math.max(0, Math.floor(y / CELL)));
+  const insert = (b: { x: number; y: number; w: number; h: number }, box: LabelBox) => {
+    const i1 = col(b.x + b.w), j1 = row(b.y + b.h);
+    for (let i = col(b.x); i <= i1; i++)
+      for (let j = row(b.y); j <= j1; j++) {
+        const k = j * cols + i;
+        const l = grid[k];
+        if (l) l.push(box);
+        else grid[k] = [box];
+      }
+  };
   const out: LabelBox[] = [];
   const pad = 2;
   for (const d of discs) {
+    if (d.x < -d.size || d.y < -d.size || d.x > width + d.size || d.y > height + d.size) continue;
     const r = Math.max(2, d.size * 0.8);
     const b: LabelBox = { id: d.id, label: "", x: d.x - r, y: d.y - r, w: 2 * r, h: 2 * r };
-    for (let i = Math.floor(b.x / CELL); i <= Math.floor((b.x + b.w) / CELL); i++)
-      for (let j = Math.floor(b.y / CELL); j <= Math.floor((b.y + b.h) / CELL); j++) {
-        const k = `${i},${j}`;
-        const l = grid.get(k);
-        if (l) l.push(b);
-        else grid.set(k, [b]);
-      }
+    insert(b, b);
+  }
+  const taken = new Set<string>();
+  for (const r of reserved) {
+    const b: LabelBox = { ...r, reserved: true };
+    out.push(b);
+    taken.add(b.id);
+    insert(b, b);
   }
   for (const c of sorted) {
-    if (!c.label) continue;
+    if (!c.label || taken.has(c.id)) continue;
     const w = measure(c.label);
     // to the right of the disc, else to its left (both inside the viewport)
-    const sides = [c.x + c.size + 3, c.x - c.size - 3 - w];
     let box: LabelBox | null = null;
-    let x0 = 0, x1 = 0, y0 = 0, y1 = 0;
-    for (const x of sides) {
+    let padded = { x: 0, y: 0, w: 0, h: 0 };
+    for (let side = 0; side < 2 && !box; side++) {
+      const x = side === 0 ? c.x + c.size + 3 : c.x - c.size - 3 - w;
       const b: LabelBox = { id: c.id, label: c.label, x, y: c.y - fontSize / 2 - 1, w, h: fontSize + 2 };
       if (b.x < 0 || b.x + b.w > width || b.y < 0 || b.y + b.h > height) continue;
-      const padded = { x: b.x - pad, y: b.y - pad, w: b.w + 2 * pad, h: b.h + 2 * pad };
-      x0 = Math.floor(padded.x / CELL);
-      x1 = Math.floor((padded.x + padded.w) / CELL);
-      y0 = Math.floor(padded.y / CELL);
-      y1 = Math.floor((padded.y + padded.h) / CELL);
+      padded = { x: b.x - pad, y: b.y - pad, w: b.w + 2 * pad, h: b.h + 2 * pad };
+      const i1 = col(padded.x + padded.w), j1 = row(padded.y + padded.h);
       let free = true;
-      for (let i = x0; i <= x1 && free; i++) for (let j = y0; j <= y1 && free; j++) for (const o of grid.get(`${i},${j}`) ?? []) if (o.id !== c.id && overlap(o.label ? padded : b, o)) { free = false; break; }
-      if (free) {
-        box = b;
-        break;
-      }
+      for (let i = col(padded.x); i <= i1 && free; i++)
+        for (let j = row(padded.y); j <= j1 && free; j++) {
+          const l = grid[j * cols + i];
+          if (l) for (const o of l) if (o.id !== c.id && overlap(o.label ? padded : b, o)) { free = false; break; }
+        }
+      if (free) box = b;
     }
     if (!box) continue;
     out.push(box);
-    for (let i = x0; i <= x1; i++) for (let j = y0; j <= y1; j++) {
-      const k = `${i},${j}`;
-      const l = grid.get(k);
-      if (l) l.push(box);
-      else grid.set(k, [box]);
-    }
+    insert(padded, box);
   }
   return out;
 }

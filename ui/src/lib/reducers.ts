@@ -1,5 +1,12 @@
 // View state → sigma reducers. The graph model holds data; selection/hover/hidden are applied
 // here at render time, never written into the model.
+//
+// Cost (issue 12, 10k-node maps): sigma runs the reducers only when the graph or the view
+// changes (never per camera frame), and it hands each call its own shallow copy of the
+// attributes. So a reducer changes that copy in place and returns it (no allocation per call),
+// and everything that does not depend on the node — the focus and its neighbours, the dimmed
+// colours, the path sets — is worked out once when the reducer is made: each call is a few
+// set lookups.
 import type { EdgeAttrs, MapGraph, NodeAttrs } from "./graphModel";
 import { redactNodeLabel, type Pseudonyms } from "./redact";
 
@@ -25,44 +32,78 @@ export function emptyView(): ViewState {
   return { selected: null, selection: new Set(), hovered: null, folded: new Set(), fresh: new Set(), dark: false };
 }
 
-export function nodeReducer(g: MapGraph, v: ViewState) {
+/** What the node reducer adds to a node's attributes for sigma (and for our label layer). */
+export type NodeDisplay = NodeAttrs & {
+  highlighted?: boolean;
+  zIndex?: number;
+  forceLabel?: boolean;
+  /** On the highlighted path: the label layer rings it and names it first. */
+  onPath?: boolean;
+};
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** The focus (hovered node, else the selection) and its neighbours; `null`: no focus. */
+function focusSet(g: MapGraph, v: ViewState): Set<string> | null {
   const focus = v.hovered ? [v.hovered] : v.selection.size ? [...v.selection] : v.selected ? [v.selected] : [];
-  const near = focus.some((f) => g.hasNode(f)) ? new Set(focus.filter((f) => g.hasNode(f)).flatMap((f) => [f, ...g.neighbors(f)])) : null;
-  return (node: string, a: NodeAttrs): Partial<NodeAttrs> & { highlighted?: boolean; zIndex?: number; forceLabel?: boolean } => {
-    const out: Partial<NodeAttrs> & { highlighted?: boolean; zIndex?: number; forceLabel?: boolean } = { ...a };
-    if (a.pinned) out.label = `⚑ ${a.label}`;
-    if (a.hidden || v.folded.has(node)) out.hidden = true;
-    if (a.collapsed) out.label = `${a.label} (+)`;
+  let near: Set<string> | null = null;
+  for (const f of focus) {
+    if (!g.hasNode(f)) continue;
+    near ??= new Set();
+    near.add(f);
+    g.forEachNeighbor(f, (n) => near!.add(n));
+  }
+  return near;
+}
+
+export function nodeReducer(g: MapGraph, v: ViewState) {
+  const near = focusSet(g, v);
+  const dim = v.dark ? "#334155" : "#e2e8f0";
+  const folded = v.folded.size ? v.folded : NONE;
+  const selection = v.selection;
+  const primary = v.selected;
+  const single = selection.size <= 1;
+  const play = v.playHidden?.size ? v.playHidden : null;
+  const pathNodes = v.path ? v.path.nodes : null;
+  const pseudo = v.redact && v.pseudo ? v.pseudo : null;
+  // `a` is sigma's own copy of the node's attributes: changed in place and returned
+  return (node: string, a: NodeAttrs): NodeDisplay => {
+    const out = a as NodeDisplay;
+    const label = a.label;
+    if (a.pinned) out.label = `⚑ ${label}`;
+    if (a.collapsed) out.label = `${out.label} (+)`;
+    if (folded.has(node)) out.hidden = true;
     if (near && !near.has(node)) {
-      out.color = v.dark ? "#334155" : "#e2e8f0";
+      out.color = dim;
       out.label = "";
       out.zIndex = 0;
     } else {
       out.zIndex = 1;
       if (near) out.forceLabel = true; // the focus and its neighbours always say what they are
     }
-    if (node === v.selected || v.selection.has(node)) {
+    if (node === primary || selection.has(node)) {
       // one selected node gets sigma's halo and label box; several get rings (MapView), so
       // their boxes do not pile up
-      if (v.selection.size <= 1) out.highlighted = true;
+      if (single) out.highlighted = true;
       out.zIndex = 2;
     }
-    if (v.playHidden?.has(node)) out.hidden = true;
-    if (v.path) {
-      if (v.path.nodes.has(node)) {
-        out.highlighted = true;
+    if (play && play.has(node)) out.hidden = true;
+    if (pathNodes) {
+      if (pathNodes.has(node)) {
+        // ringed and named by the label layer (once: not also sigma's hover box)
+        out.onPath = true;
         out.forceLabel = true;
         out.zIndex = 3;
         out.color = a.color;
-        if (!out.label) out.label = a.label;
+        if (!out.label) out.label = label;
       } else {
-        out.color = v.dark ? "#334155" : "#e2e8f0";
+        out.color = dim;
         out.zIndex = 0;
         out.label = "";
       }
     }
-    if (v.redact && v.pseudo) {
-      const shown = redactNodeLabel(v.pseudo, a.kind, a.fullLabel);
+    if (pseudo) {
+      const shown = redactNodeLabel(pseudo, a.kind, a.fullLabel);
       if (out.label) out.label = shown;
       out.fullLabel = shown;
     }
@@ -72,30 +113,40 @@ export function nodeReducer(g: MapGraph, v: ViewState) {
 
 export function edgeReducer(g: MapGraph, v: ViewState) {
   const focus = v.hovered ?? v.selected;
-  return (edge: string, a: EdgeAttrs): Partial<EdgeAttrs> & { hidden?: boolean } => {
-    const out: Partial<EdgeAttrs> & { hidden?: boolean } = { ...a };
-    const [s, t] = g.extremities(edge);
-    if (g.getNodeAttribute(s, "hidden") || g.getNodeAttribute(t, "hidden") || v.folded.has(s) || v.folded.has(t)) out.hidden = true;
-    if (!focus || (s !== focus && t !== focus)) out.label = ""; // edge labels only around the focus
-    if (focus && s !== focus && t !== focus) {
-      out.color = v.dark ? "#1e293b" : "#f1f5f9";
-    } else if (focus) {
-      out.color = v.dark ? "#e2e8f0" : "#334155";
+  const faint = v.dark ? "#1e293b" : "#f1f5f9";
+  const strong = v.dark ? "#e2e8f0" : "#334155";
+  const folded = v.folded.size ? v.folded : NONE;
+  const play = v.playHidden?.size ? v.playHidden : null;
+  const pathEdges = v.path ? v.path.edges : null;
+  const dark = v.dark;
+  const redact = !!v.redact;
+  // `a` is sigma's own copy of the edge's attributes: changed in place and returned
+  return (edge: string, a: EdgeAttrs): EdgeAttrs & { hidden?: boolean } => {
+    const out = a as EdgeAttrs & { hidden?: boolean };
+    const s = g.source(edge);
+    const t = g.target(edge);
+    if (g.getNodeAttribute(s, "hidden") || g.getNodeAttribute(t, "hidden") || folded.has(s) || folded.has(t)) out.hidden = true;
+    const touches = focus !== null && (s === focus || t === focus);
+    if (!touches) out.label = ""; // edge labels only around the focus
+    if (focus !== null && !touches) {
+      out.color = faint;
+    } else if (touches) {
+      out.color = strong;
       out.size = 2;
-    } else if (v.dark) {
+    } else if (dark) {
       out.color = a.inScope ? "#94a3b8" : "#475569";
     }
-    if (v.playHidden?.has(s) || v.playHidden?.has(t)) out.hidden = true;
-    if (v.path) {
-      if (v.path.edges.has(edge)) {
+    if (play && (play.has(s) || play.has(t))) out.hidden = true;
+    if (pathEdges) {
+      if (pathEdges.has(edge)) {
         out.color = "#7c3aed";
         out.size = 4;
         out.label = a.kind;
       } else {
-        out.color = v.dark ? "#1e293b" : "#f1f5f9";
+        out.color = faint;
       }
     }
-    if (v.redact) out.label = "";
+    if (redact) out.label = "";
     return out;
   };
 }

@@ -357,3 +357,66 @@ fn the_pdf_report_is_text_that_pdftotext_reads_back() {
         "the status change (audited) in the PDF"
     );
 }
+
+/// Resolving an incident asks for its report: exported as HTML or PDF (file written, export
+/// audited with format and path), or skipped with a reason that is an audited note; a skip
+/// without a reason is refused and writes nothing.
+#[test]
+fn resolving_writes_the_report_or_an_audited_reason_for_skipping_it() {
+    let (_g, mut c) = case();
+    let d = tempfile::tempdir().unwrap();
+    let inc = cb_api::queue::incidents(&c).unwrap().incidents[0].id;
+    let story = cb_api::story::story(&c, inc).unwrap();
+    let html = d.path().join("r.html");
+    let n = cb_api::report::export_report(
+        &mut c,
+        inc,
+        cb_api::report::ReportFormat::Html,
+        "2026-01-01T00:00:00.000Z",
+        &html,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert_eq!(n as usize, text.len());
+    assert!(text.contains("<html") || text.contains("<!DOCTYPE"));
+    for h in &story.hosts {
+        assert!(text.contains(h.as_str()), "host {h} in the HTML report");
+    }
+    let pdf = d.path().join("r.pdf");
+    cb_api::report::export_report(
+        &mut c,
+        inc,
+        cb_api::report::ReportFormat::Pdf,
+        "2026-01-01T00:00:00.000Z",
+        &pdf,
+    )
+    .unwrap();
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    let log = cb_api::activity::activity(&c, Some(inc)).unwrap().activity;
+    let exports: Vec<_> = log.iter().filter(|a| a.action == "report.export").collect();
+    assert_eq!(exports.len(), 2);
+    assert_eq!(exports[0].detail["format"], "html");
+    assert_eq!(exports[0].detail["path"], html.display().to_string());
+    assert_eq!(exports[1].detail["format"], "pdf");
+    // skipping needs a reason
+    let before = log.len();
+    assert!(cb_api::report::skip_report(&mut c, inc, "  ").is_err());
+    assert_eq!(
+        cb_api::activity::activity(&c, Some(inc))
+            .unwrap()
+            .activity
+            .len(),
+        before
+    );
+    let reason = "duplicate of an incident already reported";
+    let info = cb_api::report::skip_report(&mut c, inc, reason).unwrap();
+    let want = format!("{} {reason}", cb_api::report::SKIPPED_PREFIX);
+    assert!(info.notes.iter().any(|n| n.text == want));
+    let log = cb_api::activity::activity(&c, Some(inc)).unwrap().activity;
+    let last = log.last().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.detail["text"].as_str()),
+        ("note", Some(want.as_str()))
+    );
+    assert_eq!(cb_api::sources::verify(&c).unwrap().audit_broken_at, None);
+}

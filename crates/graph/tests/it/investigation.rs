@@ -1,6 +1,6 @@
 use crate::common::*;
 use cb_domain::NodeId;
-use cb_graph::investigation::{self, MapOp, Position};
+use cb_graph::investigation::{self, MapLayout, MapOp, Position};
 use cb_store::{Actor, SqliteStore};
 
 fn script(sc: &Scenario) -> Vec<MapOp> {
@@ -258,4 +258,116 @@ fn expansions_from_different_parents_do_not_overlap() {
             );
         }
     }
+}
+
+/// The layout is chosen per map: two maps keep their own layout (and the positions it gave)
+/// across a reopen of the case; undo goes back to the previous layout and positions; a
+/// position for a node that is not on the map is refused and nothing is recorded.
+#[test]
+fn layout_is_saved_per_map_with_its_positions() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case.cbx");
+    let mut s = SqliteStore::open_or_create(&case, Actor("tester".into())).unwrap();
+    let sc = scenario(&mut s);
+    let a = investigation::create(&mut s, "a", sc.alerts[1]).unwrap();
+    let b = investigation::create(&mut s, "b", sc.alerts[0]).unwrap();
+    assert_eq!((a.layout, b.layout), (MapLayout::Radial, MapLayout::Radial));
+    let expanded = investigation::apply(
+        &mut s,
+        a.id,
+        MapOp::Expand {
+            node: sc.alerts[1],
+            query: "entities".into(),
+            limit: None,
+            offset: None,
+        },
+    )
+    .unwrap();
+    let moved = expanded
+        .nodes
+        .iter()
+        .find(|n| n.view.id != sc.alerts[1])
+        .unwrap();
+    let before = (moved.x, moved.y);
+    let st = investigation::apply(
+        &mut s,
+        a.id,
+        MapOp::SetLayout {
+            layout: MapLayout::Hierarchy,
+            positions: vec![Position {
+                node: moved.view.id,
+                x: 321.0,
+                y: -45.0,
+            }],
+            groups: vec![],
+        },
+    )
+    .unwrap();
+    assert_eq!(st.layout, MapLayout::Hierarchy);
+    let at = |st: &investigation::MapState| {
+        let n = st
+            .nodes
+            .iter()
+            .find(|n| n.view.id == moved.view.id)
+            .unwrap();
+        (n.x, n.y)
+    };
+    assert_eq!(at(&st), (Some(321.0), Some(-45.0)));
+    investigation::apply(
+        &mut s,
+        b.id,
+        MapOp::SetLayout {
+            layout: MapLayout::Force,
+            positions: vec![],
+            groups: vec![],
+        },
+    )
+    .unwrap();
+    // refused: a node not on map b; nothing recorded, layout unchanged
+    assert!(investigation::apply(
+        &mut s,
+        b.id,
+        MapOp::SetLayout {
+            layout: MapLayout::Radial,
+            positions: vec![Position {
+                node: NodeId::Entity(999_999),
+                x: 0.0,
+                y: 0.0,
+            }],
+            groups: vec![],
+        },
+    )
+    .is_err());
+    drop(s);
+    // reopen: each map has its own layout
+    let mut s = SqliteStore::open(&case, Actor("tester".into())).unwrap();
+    let (ga, gb) = (
+        investigation::get(&s, a.id).unwrap(),
+        investigation::get(&s, b.id).unwrap(),
+    );
+    assert_eq!(
+        (ga.layout, gb.layout),
+        (MapLayout::Hierarchy, MapLayout::Force)
+    );
+    assert_eq!(gb.history_len, 1);
+    assert_eq!(at(&ga), (Some(321.0), Some(-45.0)));
+    // the op is one step: undo restores the layout and the position together
+    let un = investigation::undo(&mut s, a.id).unwrap();
+    assert_eq!(un.layout, MapLayout::Radial);
+    assert_eq!(at(&un), before);
+    let re = investigation::redo(&mut s, a.id).unwrap();
+    assert_eq!(
+        (re.layout, at(&re)),
+        (MapLayout::Hierarchy, (Some(321.0), Some(-45.0)))
+    );
+    // the JSON the window and the CLI send
+    let op: MapOp = serde_json::from_str(r#"{"op":"set_layout","layout":"force"}"#).unwrap();
+    assert_eq!(
+        op,
+        MapOp::SetLayout {
+            layout: MapLayout::Force,
+            positions: vec![],
+            groups: vec![],
+        }
+    );
 }
