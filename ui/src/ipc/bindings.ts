@@ -186,7 +186,11 @@ edges: Array<EdgeView>,
 /**
  * Counted groups, by id (absent in maps saved before aggregation).
  */
-groups: Array<MapGroup>, breadcrumb: Array<NodeId>, 
+groups: Array<MapGroup>, 
+/**
+ * Similar entities folded into one node, by id (absent in maps saved before folding).
+ */
+folds: Array<MapFold>, breadcrumb: Array<NodeId>, 
 /**
  * Where on the breadcrumb the analyst is (back/forward move it).
  */
@@ -206,7 +210,7 @@ layout?: MapLayout, can_undo: boolean, can_redo: boolean, history_len: number, }
 
 export type Position = { node: NodeId, x: number, y: number, };
 
-export type MapOp = { "op": "expand", node: NodeId, query: string, limit: number | null, offset: number | null, } | { "op": "group", node: NodeId, query: string, threshold: number | null, } | { "op": "add_from_group", group: number, nodes: Array<NodeId>, } | { "op": "remove_groups", groups: Array<number>, } | { "op": "move_groups", positions: Array<GroupPosition>, pin: boolean | null, } | { "op": "add_nodes", nodes: Array<NodeId>, } | { "op": "hide", nodes: Array<NodeId>, groups?: Array<number>, } | { "op": "unhide", nodes: Array<NodeId>, groups?: Array<number>, } | { "op": "collapse", node: NodeId, } | { "op": "uncollapse", node: NodeId, } | { "op": "pin", node: NodeId, x: number, y: number, } | { "op": "unpin", node: NodeId, } | { "op": "remove", nodes: Array<NodeId>, } | { "op": "move", positions: Array<Position>, } | { "op": "set_time_scope", from: string | null, to: string | null, } | { "op": "navigate", node: NodeId, } | { "op": "back" } | { "op": "forward" } | { "op": "set_layout", layout: MapLayout, positions?: Array<Position>, groups?: Array<GroupPosition>, } | { "op": "show_path", from: NodeId, to: NodeId, max_depth: number | null, kinds: Array<string> | null, };
+export type MapOp = { "op": "expand", node: NodeId, query: string, limit: number | null, offset: number | null, } | { "op": "group", node: NodeId, query: string, threshold: number | null, } | { "op": "add_from_group", group: number, nodes: Array<NodeId>, } | { "op": "remove_groups", groups: Array<number>, } | { "op": "move_groups", positions: Array<GroupPosition>, pin: boolean | null, } | { "op": "add_nodes", nodes: Array<NodeId>, } | { "op": "hide", nodes: Array<NodeId>, groups?: Array<number>, } | { "op": "unhide", nodes: Array<NodeId>, groups?: Array<number>, } | { "op": "collapse", node: NodeId, } | { "op": "uncollapse", node: NodeId, } | { "op": "pin", node: NodeId, x: number, y: number, } | { "op": "unpin", node: NodeId, } | { "op": "remove", nodes: Array<NodeId>, } | { "op": "move", positions: Array<Position>, } | { "op": "set_time_scope", from: string | null, to: string | null, } | { "op": "navigate", node: NodeId, } | { "op": "back" } | { "op": "forward" } | { "op": "fold_similar", min: number | null, } | { "op": "unfold", folds: Array<number>, } | { "op": "set_layout", layout: MapLayout, positions?: Array<Position>, groups?: Array<GroupPosition>, } | { "op": "show_path", from: NodeId, to: NodeId, max_depth: number | null, kinds: Array<string> | null, };
 
 export type InvestigationSummary = { id: number, name: string, start: NodeId, created: string, nodes: number, groups: number, cursor: number, history_len: number, 
 /**
@@ -242,6 +246,36 @@ export type MapGroup = {
 id: number, info: GroupInfo, x: number | null, y: number | null, pinned: boolean, hidden: boolean, 
 /**
  * Not hidden, its parent not collapsed (nor an ancestor), its time span meets the scope.
+ */
+visible: boolean, };
+
+export type MapFold = { 
+/**
+ * Numbered per map.
+ */
+id: number, 
+/**
+ * The members' entity kind.
+ */
+kind: string, 
+/**
+ * "5 similar processes".
+ */
+label: string, 
+/**
+ * By node id; hidden on the map while folded.
+ */
+members: Array<NodeId>, 
+/**
+ * The nodes every member is linked to on the map (the fold's edges).
+ */
+neighbours: Array<NodeId>, 
+/**
+ * A free spot next to the first shared neighbour, chosen when folded.
+ */
+x: number | null, y: number | null, 
+/**
+ * One of its members would be visible unfolded.
  */
 visible: boolean, };
 
