@@ -267,7 +267,7 @@ members: Array<NodeId>,
  */
 neighbours: Array<NodeId>, 
 /**
- * The members' centre.
+ * A free spot next to the first shared neighbour, chosen when folded.
  */
 x: number | null, y: number | null, 
 /**
