@@ -113,7 +113,7 @@ pub enum MapOp {
     Forward,
     /// Fold similar entities (Defender-style): every set of at least `min` (default 3)
     /// visible entities of one kind linked to exactly the same nodes on the map becomes one
-    /// counted node "N similar <kind>" (drawn `fold:<id>`).
+    /// counted node "N similar processes" (drawn `fold:<id>`).
     FoldSimilar {
         #[serde(default)]
         min: Option<usize>,
@@ -1026,8 +1026,8 @@ impl Model {
                 taken.insert(x, y);
             }
         }
-        let mut next = self.folds.keys().next_back().copied().unwrap_or(0) + 1;
-        for ((kind, neighbours), members) in classes {
+        let first = self.folds.keys().next_back().copied().unwrap_or(0) + 1;
+        for (next, ((kind, neighbours), members)) in (first..).zip(classes) {
             let (x, y) = self.place(neighbours.first().copied(), 0, &taken);
             taken.insert(x, y);
             self.folds.insert(
@@ -1040,7 +1040,6 @@ impl Model {
                     y: Some(y),
                 },
             );
-            next += 1;
         }
     }
 
