@@ -78,6 +78,22 @@ pub(crate) fn kinds_except(col: &str, excluded: &[&str]) -> Vec<String> {
     out
 }
 
+/// Rows `s` (the source entity's node id) of the relations into the node (`?1`) from an
+/// entity, of any kind but `excluded` (sorted, without `mentions`): index ranges around
+/// `mentions`, and the `mentions` made by entities (STIX reports) found through the source
+/// index, so a hub's 200k event mentions are never read one by one.
+fn entities_into_node(excluded: &[&str]) -> String {
+    let mut ex: Vec<&str> = excluded.to_vec();
+    ex.push("mentions");
+    ex.sort_unstable();
+    let mut parts: Vec<String> = kinds_except("r.kind", &ex)
+        .iter()
+        .map(|k| format!("SELECT r.src AS s FROM relations r WHERE r.dst = ?1 AND {k} AND r.src LIKE 'entity:%'"))
+        .collect();
+    parts.push("SELECT r.src FROM relations r INDEXED BY relations_src WHERE r.src >= 'entity:' AND r.src < 'entity;' AND r.kind = 'mentions' AND r.dst = ?1".into());
+    parts.join(" UNION ALL ")
+}
+
 /// Entities involved in the same alert as the node ("seen with", drawn dotted).
 fn seen_with() -> String {
     "SELECT CAST(substr(r2.dst, 8) AS INTEGER) AS n, 'seen_with' AS via, 1 AS fwd, 2 AS pri
@@ -89,15 +105,7 @@ fn seen_with() -> String {
 /// Entities related to a process that is itself directly related to the node (the account a
 /// process on this host ran as; the host where a process that ran this file lived).
 fn via_process() -> String {
-    // relations into the node from an entity, but "possibly the same as": index ranges
-    // around `mentions`, and the `mentions` by entities (STIX) found from the other index (a
-    // hub's 200k event mentions are never read one by one)
-    let mut from_entities: Vec<String> = kinds_except("r.kind", &["mentions", "possibly_same_as"])
-        .iter()
-        .map(|k| format!("SELECT r.src AS s FROM relations r WHERE r.dst = ?1 AND {k} AND r.src LIKE 'entity:%'"))
-        .collect();
-    from_entities.push("SELECT r.src FROM relations r INDEXED BY relations_src WHERE r.src >= 'entity:' AND r.src < 'entity;' AND r.kind = 'mentions' AND r.dst = ?1".into());
-    let from_entities = from_entities.join(" UNION ALL ");
+    let from_entities = entities_into_node(&["possibly_same_as"]);
     let procs = format!("SELECT f.s AS pid FROM ({from_entities}) f JOIN entities e ON e.id = CAST(substr(f.s, 8) AS INTEGER)
                  WHERE e.kind = 'process'
                  UNION
@@ -176,11 +184,15 @@ fn children_of() -> String {
 /// related to otherwise (a host's addresses; not the peers of its peers).
 fn peers() -> String {
     let k = quoted(PEER_KINDS);
+    let mut ex = PEER_KINDS.to_vec();
+    ex.push("possibly_same_as");
+    ex.sort_unstable();
+    let into = entities_into_node(&ex);
     let ips = format!(
         "SELECT r.dst AS ip FROM relations r JOIN entities e ON e.id = CAST(substr(r.dst, 8) AS INTEGER)
                WHERE r.src = ?1 AND r.dst LIKE 'entity:%' AND e.kind = 'ip' AND r.kind NOT IN ('possibly_same_as', {k})
-               UNION SELECT r.src FROM relations r JOIN entities e ON e.id = CAST(substr(r.src, 8) AS INTEGER)
-               WHERE r.dst = ?1 AND r.src LIKE 'entity:%' AND e.kind = 'ip' AND r.kind NOT IN ('possibly_same_as', {k})
+               UNION SELECT f.s FROM ({into}) f JOIN entities e ON e.id = CAST(substr(f.s, 8) AS INTEGER)
+               WHERE e.kind = 'ip'
                UNION SELECT ?1"
     );
     format!(
