@@ -472,9 +472,11 @@ fn count_events_by_source(
     node: NodeId,
     s: &Spec,
 ) -> Result<(u64, std::collections::BTreeMap<String, u64>)> {
+    // the set of `filtered` for an events query (the same join), with each event's source
+    debug_assert!(matches!(s.target, Target::Event));
     let sql = format!(
         "SELECT q.n, t.source FROM ({}) q JOIN search_docs t ON t.d = q.n * 4",
-        filtered(node, s, false)
+        s.frag
     );
     let mut stmt = store.conn().prepare_cached(&sql)?;
     bind(&mut stmt, &params(node, None, 0, 0))?;
