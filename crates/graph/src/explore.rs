@@ -41,15 +41,57 @@ const ENT_SRC: &str = "CAST(substr(r.src, 8) AS INTEGER)";
 /// Entities directly related to the node, either direction, any relation except
 /// `possibly_same_as` (or only `kinds` when given).
 fn direct(kinds: Option<&[&str]>) -> String {
-    let filter = match kinds {
-        Some(k) => format!("r.kind IN ({})", quoted(k)),
-        None => "r.kind NOT IN ('possibly_same_as', 'involves', 'mentions')".to_string(),
+    let filters = match kinds {
+        Some(k) => vec![format!("r.kind IN ({})", quoted(k))],
+        None => kinds_except("r.kind", &["involves", "mentions", "possibly_same_as"]),
     };
-    format!(
-        "SELECT {ENT_DST} AS n, r.kind AS via, 1 AS fwd, 0 AS pri FROM relations r WHERE r.src = ?1 AND r.dst LIKE 'entity:%' AND {filter}
-         UNION ALL
-         SELECT {ENT_SRC}, r.kind, 0, 0 FROM relations r WHERE r.dst = ?1 AND r.src LIKE 'entity:%' AND {filter}"
-    )
+    let mut parts = vec![];
+    for f in &filters {
+        parts.push(format!("SELECT {ENT_DST} AS n, r.kind AS via, 1 AS fwd, 0 AS pri FROM relations r WHERE r.src = ?1 AND {f} AND r.dst LIKE 'entity:%'"));
+    }
+    for f in &filters {
+        parts.push(format!("SELECT {ENT_SRC}, r.kind, 0, 0 FROM relations r WHERE r.dst = ?1 AND {f} AND r.src LIKE 'entity:%'"));
+    }
+    union(&parts)
+}
+
+/// `col NOT IN (excluded)` as disjoint ranges (`col < a`, `col > a AND col < b`, …, `col > z`),
+/// one per branch of a UNION ALL: behind an equality on the first column of the relation
+/// indexes `(src|dst, kind)` each range is a seek, so a hub's 200k `mentions` entries are
+/// stepped over instead of read one by one. `excluded` must be sorted.
+pub(crate) fn kinds_except(col: &str, excluded: &[&str]) -> Vec<String> {
+    debug_assert!(excluded.windows(2).all(|w| w[0] < w[1]));
+    let q = |k: &str| format!("'{}'", k.replace('\'', "''"));
+    let mut out = vec![];
+    let mut lo: Option<&str> = None;
+    for k in excluded {
+        out.push(match lo {
+            None => format!("{col} < {}", q(k)),
+            Some(l) => format!("{col} > {} AND {col} < {}", q(l), q(k)),
+        });
+        lo = Some(k);
+    }
+    match lo {
+        Some(l) => out.push(format!("{col} > {}", q(l))),
+        None => out.push("1".into()),
+    }
+    out
+}
+
+/// Rows `s` (the source entity's node id) of the relations into the node (`?1`) from an
+/// entity, of any kind but `excluded` (sorted, without `mentions`): index ranges around
+/// `mentions`, and the `mentions` made by entities (STIX reports) found through the source
+/// index, so a hub's 200k event mentions are never read one by one.
+fn entities_into_node(excluded: &[&str]) -> String {
+    let mut ex: Vec<&str> = excluded.to_vec();
+    ex.push("mentions");
+    ex.sort_unstable();
+    let mut parts: Vec<String> = kinds_except("r.kind", &ex)
+        .iter()
+        .map(|k| format!("SELECT r.src AS s FROM relations r WHERE r.dst = ?1 AND {k} AND r.src LIKE 'entity:%'"))
+        .collect();
+    parts.push("SELECT r.src FROM relations r INDEXED BY relations_src WHERE r.src >= 'entity:' AND r.src < 'entity;' AND r.kind = 'mentions' AND r.dst = ?1".into());
+    parts.join(" UNION ALL ")
 }
 
 /// Entities involved in the same alert as the node ("seen with", drawn dotted).
@@ -63,19 +105,32 @@ fn seen_with() -> String {
 /// Entities related to a process that is itself directly related to the node (the account a
 /// process on this host ran as; the host where a process that ran this file lived).
 fn via_process() -> String {
-    let procs = "SELECT r.src AS pid FROM relations r JOIN entities e ON e.id = CAST(substr(r.src, 8) AS INTEGER)
-                 WHERE r.dst = ?1 AND r.src LIKE 'entity:%' AND e.kind = 'process' AND r.kind <> 'possibly_same_as'
+    let from_entities = entities_into_node(&["possibly_same_as"]);
+    let procs = format!("SELECT f.s AS pid FROM ({from_entities}) f JOIN entities e ON e.id = CAST(substr(f.s, 8) AS INTEGER)
+                 WHERE e.kind = 'process'
                  UNION
                  SELECT r.dst FROM relations r JOIN entities e ON e.id = CAST(substr(r.dst, 8) AS INTEGER)
-                 WHERE r.src = ?1 AND r.dst LIKE 'entity:%' AND e.kind = 'process' AND r.kind <> 'possibly_same_as'";
+                 WHERE r.src = ?1 AND r.dst LIKE 'entity:%' AND e.kind = 'process' AND r.kind <> 'possibly_same_as'");
+    // relations into the process but its events' mentions: index ranges around `mentions`
+    let into = kinds_except("r2.kind", &["mentions", "possibly_same_as"])
+        .iter()
+        .map(|k| {
+            format!(
+                "SELECT CAST(substr(r2.src, 8) AS INTEGER), 'via_process', 1, 1
+                 FROM p JOIN relations r2 ON r2.dst = p.pid AND {k}
+                 WHERE r2.src LIKE 'entity:%' AND r2.src <> ?1"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n         UNION ALL\n         ");
+    // the node's processes once (`MATERIALIZED`), then each branch joins them
     format!(
-        "SELECT CAST(substr(r2.dst, 8) AS INTEGER) AS n, 'via_process' AS via, 1 AS fwd, 1 AS pri
-         FROM ({procs}) p JOIN relations r2 ON r2.src = p.pid
+        "SELECT * FROM (WITH p(pid) AS MATERIALIZED ({procs})
+         SELECT CAST(substr(r2.dst, 8) AS INTEGER) AS n, 'via_process' AS via, 1 AS fwd, 1 AS pri
+         FROM p JOIN relations r2 ON r2.src = p.pid
          WHERE r2.dst LIKE 'entity:%' AND r2.dst <> ?1 AND r2.kind <> 'possibly_same_as'
          UNION ALL
-         SELECT CAST(substr(r2.src, 8) AS INTEGER), 'via_process', 1, 1
-         FROM ({procs}) p JOIN relations r2 ON r2.dst = p.pid
-         WHERE r2.src LIKE 'entity:%' AND r2.src <> ?1 AND r2.kind NOT IN ('possibly_same_as', 'mentions')"
+         {into})"
     )
 }
 
@@ -129,11 +184,15 @@ fn children_of() -> String {
 /// related to otherwise (a host's addresses; not the peers of its peers).
 fn peers() -> String {
     let k = quoted(PEER_KINDS);
+    let mut ex = PEER_KINDS.to_vec();
+    ex.push("possibly_same_as");
+    ex.sort_unstable();
+    let into = entities_into_node(&ex);
     let ips = format!(
         "SELECT r.dst AS ip FROM relations r JOIN entities e ON e.id = CAST(substr(r.dst, 8) AS INTEGER)
                WHERE r.src = ?1 AND r.dst LIKE 'entity:%' AND e.kind = 'ip' AND r.kind NOT IN ('possibly_same_as', {k})
-               UNION SELECT r.src FROM relations r JOIN entities e ON e.id = CAST(substr(r.src, 8) AS INTEGER)
-               WHERE r.dst = ?1 AND r.src LIKE 'entity:%' AND e.kind = 'ip' AND r.kind NOT IN ('possibly_same_as', {k})
+               UNION SELECT f.s FROM ({into}) f JOIN entities e ON e.id = CAST(substr(f.s, 8) AS INTEGER)
+               WHERE e.kind = 'ip'
                UNION SELECT ?1"
     );
     format!(
@@ -348,8 +407,10 @@ fn filtered(node: NodeId, s: &Spec, by_source: bool) -> String {
             } else {
                 ""
             };
+            // `search_docs` (one small row per event: `d = id * 4`, its source) says the event
+            // exists and where it comes from without reading the wide `events` rows
             format!(
-                "SELECT q.n, q.via, q.fwd, q.pri FROM ({frag}) q JOIN events t ON t.id = q.n{src}"
+                "SELECT q.n, q.via, q.fwd, q.pri FROM ({frag}) q JOIN search_docs t ON t.d = q.n * 4{src}"
             )
         }
         Target::Entity(kinds) => {
@@ -389,19 +450,51 @@ fn bind(stmt: &mut rusqlite::CachedStatement<'_>, vals: &[Value]) -> rusqlite::R
     Ok(())
 }
 
+/// How many distinct neighbours the query's set holds. The set's rows are read and told apart
+/// here (a hash set is several times faster than SQLite's `count(DISTINCT)` b-tree on a hub's
+/// 200k rows); [`expand`] reads the very same rows.
 fn count(store: &SqliteStore, node: NodeId, s: &Spec, arg: Option<&str>) -> Result<u64> {
-    let sql = format!(
-        "SELECT count(DISTINCT n) FROM ({})",
-        filtered(node, s, arg.is_some())
-    );
+    let sql = format!("SELECT n FROM ({})", filtered(node, s, arg.is_some()));
     let mut stmt = store.conn().prepare_cached(&sql)?;
     bind(&mut stmt, &params(node, arg, 0, 0))?;
     let mut rows = stmt.raw_query();
-    let n: i64 = match rows.next()? {
-        Some(r) => r.get(0)?,
-        None => 0,
-    };
-    Ok(n as u64)
+    let mut seen = std::collections::HashSet::new();
+    while let Some(r) = rows.next()? {
+        seen.insert(r.get::<_, i64>(0)?);
+    }
+    Ok(seen.len() as u64)
+}
+
+/// The `events` query's count and, from the same rows, the count per source (the
+/// `events:<source>` queries, whose sets are these rows of one source).
+fn count_events_by_source(
+    store: &SqliteStore,
+    node: NodeId,
+    s: &Spec,
+) -> Result<(u64, std::collections::BTreeMap<String, u64>)> {
+    // the set of `filtered` for an events query (the same join), with each event's source
+    debug_assert!(matches!(s.target, Target::Event));
+    let sql = format!(
+        "SELECT q.n, t.source FROM ({}) q JOIN search_docs t ON t.d = q.n * 4",
+        s.frag
+    );
+    let mut stmt = store.conn().prepare_cached(&sql)?;
+    bind(&mut stmt, &params(node, None, 0, 0))?;
+    let mut rows = stmt.raw_query();
+    let mut seen = std::collections::HashSet::new();
+    let mut by: std::collections::BTreeMap<String, u64> = Default::default();
+    while let Some(r) = rows.next()? {
+        if seen.insert(r.get::<_, i64>(0)?) {
+            let src = r.get_ref(1)?.as_str().unwrap_or("");
+            match by.get_mut(src) {
+                Some(n) => *n += 1,
+                None => {
+                    by.insert(src.to_string(), 1);
+                }
+            }
+        }
+    }
+    Ok((seen.len() as u64, by))
 }
 
 fn params(node: NodeId, arg: Option<&str>, limit: usize, offset: usize) -> Vec<Value> {
@@ -437,29 +530,27 @@ fn check_node(store: &SqliteStore, node: NodeId) -> Result<Option<String>> {
 pub fn queries(store: &SqliteStore, node: NodeId) -> Result<Vec<QueryInfo>> {
     let kind = check_node(store, node)?;
     let mut out = vec![];
+    let mut by_source = None;
     for s in specs(node, kind.as_deref()) {
+        let count = if matches!(node, NodeId::Entity(_)) && s.id == "events" {
+            let (n, by) = count_events_by_source(store, node, &s)?;
+            by_source = Some(by);
+            n
+        } else {
+            count(store, node, &s, None)?
+        };
         out.push(QueryInfo {
             id: s.id.to_string(),
             label: s.label.to_string(),
-            count: count(store, node, &s, None)?,
+            count,
         });
     }
-    if let NodeId::Entity(_) = node {
-        let mut stmt = store.conn().prepare_cached(
-            "SELECT t.source, count(DISTINCT t.id) FROM relations r JOIN events t ON t.id = CAST(substr(r.src, 7) AS INTEGER)
-             WHERE r.dst = ?1 AND r.src LIKE 'event:%' GROUP BY t.source ORDER BY t.source",
-        )?;
-        let rows = stmt.query_map([node.to_string()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        for r in rows {
-            let (source, n) = r?;
-            out.push(QueryInfo {
-                id: format!("events:{source}"),
-                label: format!("Events in {source}"),
-                count: n as u64,
-            });
-        }
+    for (source, n) in by_source.unwrap_or_default() {
+        out.push(QueryInfo {
+            id: format!("events:{source}"),
+            label: format!("Events in {source}"),
+            count: n,
+        });
     }
     Ok(out)
 }
@@ -535,24 +626,44 @@ pub fn expand(
     offset: usize,
 ) -> Result<Expansion> {
     let (s, arg) = find_spec(store, node, query)?;
-    let total = count(store, node, &s, arg)?;
+    // One pass over the set: per neighbour the row of the lowest priority (the first such row
+    // on ties, as SQLite's `min()` keeps), then the page in id order. The total is the number
+    // of neighbours grouped here, so it equals the count `queries` offers.
     let sql = format!(
-        "SELECT n, min(pri), via, fwd FROM ({}) GROUP BY n ORDER BY n LIMIT ?4 OFFSET ?5",
+        "SELECT n, pri, via, fwd FROM ({})",
         filtered(node, &s, arg.is_some())
     );
-    let mut page = vec![];
+    let mut best: std::collections::HashMap<i64, (i64, String, bool)> = Default::default();
     {
         let mut stmt = store.conn().prepare_cached(&sql)?;
-        bind(&mut stmt, &params(node, arg, limit, offset))?;
+        bind(&mut stmt, &params(node, arg, 0, 0))?;
         let mut rows = stmt.raw_query();
         while let Some(r) = rows.next()? {
-            page.push((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)? != 0,
-            ));
+            let n: i64 = r.get(0)?;
+            let pri: i64 = r.get(1)?;
+            match best.get_mut(&n) {
+                Some(b) if pri >= b.0 => {}
+                slot => {
+                    let v = (pri, r.get::<_, String>(2)?, r.get::<_, i64>(3)? != 0);
+                    match slot {
+                        Some(b) => *b = v,
+                        None => {
+                            best.insert(n, v);
+                        }
+                    }
+                }
+            }
         }
     }
+    let total = best.len() as u64;
+    let mut ids: Vec<i64> = best.keys().copied().collect();
+    ids.sort_unstable();
+    let page: Vec<(i64, String, bool)> = ids
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .filter_map(|n| best.remove(&n).map(|(_, via, fwd)| (n, via, fwd)))
+        .collect();
     let mut nodes = Vec::with_capacity(page.len());
     let mut edges = Vec::with_capacity(page.len());
     for (n, via, fwd) in page {

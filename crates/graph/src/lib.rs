@@ -24,7 +24,7 @@ pub mod trace;
 pub use correlate::{add_alert, correlate, remove_alert, CorrelationSettings, DerivedIncident};
 pub use explore::{expand, node_view, queries, DEFAULT_LIMIT};
 pub use graph::CaseGraph;
-pub use path::{path, path_within};
+pub use path::{path, DEGREE_CAP};
 pub use trace::{trace_back, trace_forward, Forward, Trace, TraceStep};
 
 use cb_domain::{NodeId, Severity};

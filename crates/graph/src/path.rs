@@ -1,91 +1,248 @@
-//! Shortest path over stored relations: breadth-first, bounded depth, optional filter on edge
-//! kinds. Neighbours are read from the store as the search reaches them (nothing is loaded up
-//! front); incident membership counts as a `contains` edge from the incident to the alert.
+//! Shortest path over stored relations: bidirectional breadth-first search, bounded depth,
+//! optional filter on edge kinds. Neighbours are read from the store as the search reaches
+//! them (nothing is loaded up front); incident membership counts as a `contains` edge from the
+//! incident to the alert.
+//!
+//! There is no visit cap: a path within the depth is always found. What keeps hubs (a host
+//! mentioned by 300k events) cheap is *which* side grows: each round expands the side whose
+//! frontier has the smaller total degree (estimated from the degrees of up to
+//! [`DEGREE_SAMPLE`] of its nodes, each read from the relation indexes and capped at
+//! [`DEGREE_CAP`] per direction, so measuring a hub costs no more than a small page of its
+//! index), and a round stops at the first meeting, so a hub at the far end is read only up to
+//! its first neighbour the other side already knows.
 
 use crate::{explore, CaseGraph, EdgeView, Expansion, Result};
 use cb_domain::NodeId;
 use cb_store::SqliteStore;
+use rusqlite::Connection;
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
-/// A side of the search stops growing once it has visited this many nodes; the other side
-/// goes on, so a hub with more neighbours than this on one end still meets a small frontier
-/// coming from the other end.
-const MAX_VISITED: usize = 200_000;
+/// A node's degree is counted up to this many relations per direction (a cost estimate for
+/// choosing the side to grow, never a limit on what is read).
+pub const DEGREE_CAP: i64 = 10_000;
 
-/// Neighbours of `n` over stored relations: (neighbour, edge).
-fn neighbours(
-    store: &SqliteStore,
-    n: NodeId,
-    kinds: Option<&[String]>,
-) -> Result<Vec<(NodeId, EdgeView)>> {
-    let c = store.conn();
-    let mut out = vec![];
-    let keep = |k: &str| kinds.is_none_or(|ks| ks.iter().any(|x| x == k));
-    let mut stmt = c.prepare_cached(
-        "SELECT src, dst, kind FROM relations WHERE src = ?1 UNION ALL SELECT src, dst, kind FROM relations WHERE dst = ?1",
-    )?;
-    let rows = stmt.query_map([n.to_string()], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
-    for r in rows {
-        let (s, d, k) = r?;
-        if !keep(&k) {
-            continue;
-        }
-        let (Ok(s), Ok(d)) = (s.parse::<NodeId>(), d.parse::<NodeId>()) else {
-            continue;
-        };
-        let other = if s == n { d } else { s };
-        out.push((other, EdgeView::new(s, d, &k)));
-    }
-    // among paths of one length the first found wins: prefer entity-to-entity relations
-    // (a host → logon session → host step) over events that mention both ends, and both
-    // over "possibly the same as"
-    out.sort_by_key(|(m, e)| match (m, e.kind.as_str()) {
-        (_, "possibly_same_as") => 2,
-        (NodeId::Event(_), _) => 1,
-        _ if matches!(n, NodeId::Event(_)) => 1,
-        _ => 0,
-    });
-    if keep("contains") {
-        match n {
-            NodeId::Incident(i) => {
-                let mut stmt = c.prepare_cached(
-                    "SELECT a.id FROM incident_alerts ia JOIN alerts a ON a.ext_id = ia.alert_ext_id WHERE ia.incident_id = ?1 ORDER BY a.id",
-                )?;
-                for a in stmt.query_map([i], |r| r.get::<_, i64>(0))? {
-                    let a = NodeId::Alert(a?);
-                    out.push((a, EdgeView::new(n, a, "contains")));
-                }
-            }
-            NodeId::Alert(a) => {
-                let mut stmt = c.prepare_cached(
-                    "SELECT ia.incident_id FROM alerts a JOIN incident_alerts ia ON ia.alert_ext_id = a.ext_id WHERE a.id = ?1 ORDER BY ia.incident_id",
-                )?;
-                for i in stmt.query_map([a], |r| r.get::<_, i64>(0))? {
-                    let i = NodeId::Incident(i?);
-                    out.push((i, EdgeView::new(i, n, "contains")));
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(out)
+/// One stored edge, compactly: its ends and its kind (an index into [`Kinds`]).
+#[derive(Clone, Copy)]
+struct Edge {
+    src: NodeId,
+    dst: NodeId,
+    kind: u32,
 }
 
-type Visited = HashMap<NodeId, (usize, Option<(NodeId, EdgeView)>)>;
+/// Edge kinds seen during one search, interned.
+#[derive(Default)]
+struct Kinds {
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Kinds {
+    fn id(&mut self, k: &str) -> u32 {
+        if let Some(&i) = self.ids.get(k) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(k.to_string());
+        self.ids.insert(k.to_string(), i);
+        i
+    }
+}
+
+/// The neighbour reads of one node, in preference order: among paths of one length the first
+/// found wins, so entity-to-entity relations (a host → logon session → host step) come first,
+/// then events that mention the node (or that the node is), then "possibly the same as".
+/// Each statement yields `(src, dst, kind)`; `?1` is the node id.
+const TIERS_ENTITY: &[&str] = &[
+    // kinds other than `mentions` and `possibly_same_as` as index ranges, so a hub's 200k
+    // mentions are stepped over
+    "SELECT src, dst, kind FROM relations WHERE src = ?1 AND kind < 'mentions' AND dst NOT LIKE 'event:%'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE src = ?1 AND kind > 'mentions' AND kind < 'possibly_same_as' AND dst NOT LIKE 'event:%'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE src = ?1 AND kind > 'possibly_same_as' AND dst NOT LIKE 'event:%'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind < 'mentions' AND src NOT LIKE 'event:%'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind > 'mentions' AND kind < 'possibly_same_as' AND src NOT LIKE 'event:%'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind > 'possibly_same_as' AND src NOT LIKE 'event:%'",
+    "SELECT src, dst, kind FROM relations WHERE src = ?1 AND kind < 'mentions' AND dst LIKE 'event:%'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE src = ?1 AND kind > 'mentions' AND kind < 'possibly_same_as' AND dst LIKE 'event:%'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE src = ?1 AND kind > 'possibly_same_as' AND dst LIKE 'event:%'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind < 'mentions' AND src LIKE 'event:%'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind > 'mentions' AND kind < 'possibly_same_as' AND src LIKE 'event:%'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind > 'possibly_same_as' AND src LIKE 'event:%'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE src = ?1 AND kind = 'mentions'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind = 'mentions'",
+    "SELECT src, dst, kind FROM relations WHERE src = ?1 AND kind = 'possibly_same_as'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind = 'possibly_same_as'",
+];
+
+/// An event's relations are all of the middle tier.
+const TIERS_EVENT: &[&str] = &[
+    "SELECT src, dst, kind FROM relations WHERE src = ?1 AND kind <> 'possibly_same_as'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind <> 'possibly_same_as'",
+    "SELECT src, dst, kind FROM relations WHERE src = ?1 AND kind = 'possibly_same_as'
+     UNION ALL
+     SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind = 'possibly_same_as'",
+];
+
+/// Call `f` with each neighbour of `n` over stored relations (only of `kinds` when given), in
+/// preference order, until it breaks.
+fn each_neighbour(
+    c: &Connection,
+    n: NodeId,
+    kinds: Option<&[String]>,
+    names: &mut Kinds,
+    f: &mut dyn FnMut(NodeId, Edge) -> ControlFlow<()>,
+) -> Result<ControlFlow<()>> {
+    let keep = |k: &str| kinds.is_none_or(|ks| ks.iter().any(|x| x == k));
+    let tiers = if matches!(n, NodeId::Event(_)) {
+        TIERS_EVENT
+    } else {
+        TIERS_ENTITY
+    };
+    let id = n.to_string();
+    for sql in tiers {
+        let mut stmt = c.prepare_cached(sql)?;
+        let mut rows = stmt.query([&id])?;
+        while let Some(r) = rows.next()? {
+            let k = r.get_ref(2)?.as_str().unwrap_or("");
+            if !keep(k) {
+                continue;
+            }
+            let (Ok(s), Ok(d)) = (
+                r.get_ref(0)?.as_str().unwrap_or("").parse::<NodeId>(),
+                r.get_ref(1)?.as_str().unwrap_or("").parse::<NodeId>(),
+            ) else {
+                continue;
+            };
+            let other = if s == n { d } else { s };
+            let e = Edge {
+                src: s,
+                dst: d,
+                kind: names.id(k),
+            };
+            if f(other, e).is_break() {
+                return Ok(ControlFlow::Break(()));
+            }
+        }
+    }
+    if keep("contains") {
+        let (sql, i) = match n {
+            NodeId::Incident(i) => ("SELECT a.id FROM incident_alerts ia JOIN alerts a ON a.ext_id = ia.alert_ext_id WHERE ia.incident_id = ?1 ORDER BY a.id", i),
+            NodeId::Alert(a) => ("SELECT ia.incident_id FROM alerts a JOIN incident_alerts ia ON ia.alert_ext_id = a.ext_id WHERE a.id = ?1 ORDER BY ia.incident_id", a),
+            _ => return Ok(ControlFlow::Continue(())),
+        };
+        let kind = names.id("contains");
+        let mut stmt = c.prepare_cached(sql)?;
+        let mut rows = stmt.query([i])?;
+        while let Some(r) = rows.next()? {
+            let x: i64 = r.get(0)?;
+            let (other, e) = match n {
+                NodeId::Incident(_) => {
+                    let a = NodeId::Alert(x);
+                    (
+                        a,
+                        Edge {
+                            src: n,
+                            dst: a,
+                            kind,
+                        },
+                    )
+                }
+                _ => {
+                    let i = NodeId::Incident(x);
+                    (
+                        i,
+                        Edge {
+                            src: i,
+                            dst: n,
+                            kind,
+                        },
+                    )
+                }
+            };
+            if f(other, e).is_break() {
+                return Ok(ControlFlow::Break(()));
+            }
+        }
+    }
+    Ok(ControlFlow::Continue(()))
+}
+
+/// How many relations `n` has, each direction counted up to [`DEGREE_CAP`] (index only).
+fn degree(c: &Connection, n: NodeId) -> Result<u64> {
+    let mut stmt = c.prepare_cached(
+        "SELECT (SELECT count(*) FROM (SELECT 1 FROM relations WHERE src = ?1 LIMIT ?2))
+              + (SELECT count(*) FROM (SELECT 1 FROM relations WHERE dst = ?1 LIMIT ?2))",
+    )?;
+    let d: i64 = stmt.query_row(rusqlite::params![n.to_string(), DEGREE_CAP], |r| r.get(0))?;
+    Ok(d.max(1) as u64)
+}
+
+/// Depth and the step that reached each visited node (none for the side's start).
+type Visited = HashMap<NodeId, (usize, Option<(NodeId, Edge)>)>;
+
+/// One side of the search.
+struct Side {
+    visited: Visited,
+    frontier: Vec<NodeId>,
+    depth: usize,
+}
+
+impl Side {
+    fn new(start: NodeId) -> Side {
+        Side {
+            visited: HashMap::from([(start, (0, None))]),
+            frontier: vec![start],
+            depth: 0,
+        }
+    }
+}
+
+/// How many frontier nodes have their degree read; a bigger frontier's total is extrapolated
+/// from them (a cost estimate, never a limit on what is read).
+const DEGREE_SAMPLE: usize = 64;
+
+/// Estimated total degree of `frontier`: the degrees of its first [`DEGREE_SAMPLE`] nodes,
+/// scaled to its length.
+fn cost(c: &Connection, frontier: &[NodeId], cache: &mut HashMap<NodeId, u64>) -> Result<u64> {
+    let mut sum = 0u64;
+    let sample = &frontier[..frontier.len().min(DEGREE_SAMPLE)];
+    for &n in sample {
+        let d = match cache.get(&n) {
+            Some(&d) => d,
+            None => {
+                let d = degree(c, n)?;
+                cache.insert(n, d);
+                d
+            }
+        };
+        sum += d;
+    }
+    Ok(sum.saturating_mul(frontier.len() as u64) / sample.len().max(1) as u64)
+}
 
 /// The shortest path from `from` to `to` over at most `max_depth` edges, following edges in
 /// either direction, only of `kinds` when given. Nodes come in path order; empty when there
 /// is none within the depth.
 ///
-/// Bidirectional breadth-first search: each round expands one whole level of the smaller
-/// frontier, and among the meetings found in that level the shortest (then the first found)
-/// wins, so the answer is a shortest path and does not depend on timing.
+/// Bidirectional breadth-first search: each round expands one whole level of the side with
+/// the smaller total degree and stops at the first node the other side has visited. Every
+/// meeting found in one round has the same length (a shorter one would have been met in an
+/// earlier round), so the first is a shortest path, and which one it is depends only on the
+/// case, not on timing.
 pub fn path(
     store: &SqliteStore,
     from: NodeId,
@@ -93,19 +250,7 @@ pub fn path(
     max_depth: usize,
     kinds: Option<&[String]>,
 ) -> Result<Expansion> {
-    path_within(store, from, to, max_depth, kinds, MAX_VISITED)
-}
-
-/// [`path`] with the per-side visit budget given (tests use a small one).
-#[doc(hidden)]
-pub fn path_within(
-    store: &SqliteStore,
-    from: NodeId,
-    to: NodeId,
-    max_depth: usize,
-    kinds: Option<&[String]>,
-    max_visited: usize,
-) -> Result<Expansion> {
+    let c = store.conn();
     let mut graph = CaseGraph::new();
     graph.load(store, from)?;
     graph.load(store, to)?;
@@ -118,57 +263,57 @@ pub fn path_within(
             edges: vec![],
         });
     }
-    let mut fwd: Visited = HashMap::from([(from, (0, None))]);
-    let mut bwd: Visited = HashMap::from([(to, (0, None))]);
-    let (mut ff, mut bf) = (vec![from], vec![to]);
-    let (mut df, mut db) = (0usize, 0usize);
-    let mut meet: Option<(usize, NodeId)> = None;
-    while df + db < max_depth && !ff.is_empty() && !bf.is_empty() {
-        // the smaller frontier among the sides still under budget
-        let f_ok = fwd.len() < max_visited;
-        let b_ok = bwd.len() < max_visited;
-        let forward = match (f_ok, b_ok) {
-            (false, false) => break,
-            (true, false) => true,
-            (false, true) => false,
-            (true, true) => ff.len() <= bf.len(),
-        };
-        let (frontier, mine, other, depth) = if forward {
-            (&mut ff, &mut fwd, &bwd, &mut df)
+    let mut names = Kinds::default();
+    let mut degrees: HashMap<NodeId, u64> = HashMap::new();
+    let (mut fwd, mut bwd) = (Side::new(from), Side::new(to));
+    let mut meet: Option<NodeId> = None;
+    while fwd.depth + bwd.depth < max_depth && !fwd.frontier.is_empty() && !bwd.frontier.is_empty()
+    {
+        // the side with the smaller (estimated) total degree
+        let fc = cost(c, &fwd.frontier, &mut degrees)?;
+        let bc = cost(c, &bwd.frontier, &mut degrees)?;
+        let forward = fc <= bc;
+        let (mine, other) = if forward {
+            (&mut fwd, &bwd)
         } else {
-            (&mut bf, &mut bwd, &fwd, &mut db)
+            (&mut bwd, &fwd)
         };
+        let depth = mine.depth;
         let mut next = vec![];
-        for n in std::mem::take(frontier) {
-            for (m, e) in neighbours(store, n, kinds)? {
-                if mine.contains_key(&m) {
-                    continue;
+        for n in std::mem::take(&mut mine.frontier) {
+            let visited = &mut mine.visited;
+            let flow = each_neighbour(c, n, kinds, &mut names, &mut |m, e| {
+                if visited.contains_key(&m) {
+                    return ControlFlow::Continue(());
                 }
-                mine.insert(m, (*depth + 1, Some((n, e))));
-                if let Some((dm, _)) = other.get(&m) {
-                    let len = *depth + 1 + dm;
-                    if meet.is_none_or(|(best, _)| len < best) {
-                        meet = Some((len, m));
-                    }
+                visited.insert(m, (depth + 1, Some((n, e))));
+                if other.visited.contains_key(&m) {
+                    meet = Some(m);
+                    return ControlFlow::Break(());
                 }
                 next.push(m);
+                ControlFlow::Continue(())
+            })?;
+            if flow.is_break() {
+                break;
             }
         }
-        *frontier = next;
-        *depth += 1;
+        mine.frontier = next;
+        mine.depth += 1;
         if meet.is_some() {
             break;
         }
     }
-    let Some((_, m)) = meet else {
+    let Some(m) = meet else {
         return Ok(Expansion::default());
     };
+    let view = |e: &Edge| EdgeView::new(e.src, e.dst, &names.names[e.kind as usize]);
     // from … m
     let mut ids = vec![m];
     let mut edges = vec![];
     let mut cur = m;
-    while let Some((_, Some((p, e)))) = fwd.get(&cur) {
-        edges.push(e.clone());
+    while let Some((_, Some((p, e)))) = fwd.visited.get(&cur) {
+        edges.push(view(e));
         ids.push(*p);
         cur = *p;
     }
@@ -176,8 +321,8 @@ pub fn path_within(
     edges.reverse();
     // m … to
     let mut cur = m;
-    while let Some((_, Some((p, e)))) = bwd.get(&cur) {
-        edges.push(e.clone());
+    while let Some((_, Some((p, e)))) = bwd.visited.get(&cur) {
+        edges.push(view(e));
         ids.push(*p);
         cur = *p;
     }
