@@ -68,6 +68,15 @@ pub fn load_or_create_key(path: &Path) -> Result<SigningKey> {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir).map_err(|e| bad(e.to_string()))?;
             }
+            // written whole under a private name, then linked into place: a process that reads
+            // the key meanwhile never sees a half-written (empty) file, and when two create it
+            // at once the first link wins and the other uses that key
+            let tmp = path.with_file_name(format!(
+                ".{}.{}-{}.tmp",
+                path.file_name().and_then(|n| n.to_str()).unwrap_or("key"),
+                std::process::id(),
+                hex::encode(&seed[..4])
+            ));
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create_new(true);
             #[cfg(unix)]
@@ -75,19 +84,23 @@ pub fn load_or_create_key(path: &Path) -> Result<SigningKey> {
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(0o600);
             }
-            match opts.open(path) {
-                Ok(mut f) => {
-                    use std::io::Write;
-                    let text = format!(
-                        "# Caseboard analyst signing key (ed25519 secret). Keep it private; never put it in a case.\n# public key fingerprint {}\n{}\n",
-                        fingerprint(&key.verifying_key()),
-                        hex::encode(seed)
-                    );
-                    f.write_all(text.as_bytes())
-                        .and_then(|_| f.sync_all())
-                        .map_err(|e| bad(e.to_string()))?;
-                    Ok(key)
-                }
+            let text = format!(
+                "# Caseboard analyst signing key (ed25519 secret). Keep it private; never put it in a case.\n# public key fingerprint {}\n{}\n",
+                fingerprint(&key.verifying_key()),
+                hex::encode(seed)
+            );
+            let written = opts.open(&tmp).and_then(|mut f| {
+                use std::io::Write;
+                f.write_all(text.as_bytes()).and_then(|_| f.sync_all())
+            });
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(bad(e.to_string()));
+            }
+            let linked = std::fs::hard_link(&tmp, path);
+            let _ = std::fs::remove_file(&tmp);
+            match linked {
+                Ok(()) => Ok(key),
                 // another process created it meanwhile: use theirs
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_or_create_key(path),
                 Err(e) => Err(bad(e.to_string())),
@@ -532,4 +545,37 @@ pub(crate) fn all_digests(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Processes and threads that need the key at the same moment all get the same one and
+    /// never read a half-written file (CLI tests run many `caseboard` processes against one
+    /// key path; one used to fail with "empty key file").
+    #[test]
+    fn a_key_created_by_many_at_once_is_one_key_and_never_read_half_written() {
+        let dir = tempfile::tempdir().unwrap();
+        for round in 0..20 {
+            let path = dir.path().join(format!("k{round}.key"));
+            let keys: Vec<_> = std::thread::scope(|s| {
+                let hs: Vec<_> = (0..8)
+                    .map(|_| s.spawn(|| load_or_create_key(&path).map(|k| k.to_bytes())))
+                    .collect();
+                hs.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            let first = keys[0].as_ref().expect("key").to_owned();
+            for k in &keys {
+                assert_eq!(k.as_ref().expect("key"), &first);
+            }
+            assert_eq!(load_or_create_key(&path).unwrap().to_bytes(), first);
+        }
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(left.is_empty(), "temporary key files left: {left:?}");
+    }
 }
