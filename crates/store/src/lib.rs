@@ -9,6 +9,7 @@
 //! * user text never reaches SQL except as a bound parameter.
 #![forbid(unsafe_code)]
 
+pub mod fields;
 pub mod fts_body;
 mod import;
 pub mod integrity;
@@ -122,6 +123,18 @@ impl SqliteStore {
                     reason: "an SQLite database of another application".into(),
                 });
             }
+            // a case written by a newer Caseboard (a schema this code does not know) is refused
+            // by this read-only probe, before anything is written to it: this code could misread what it holds
+            let found = migrations::version(&probe)?;
+            if found > migrations::MIGRATIONS.len() {
+                return Err(StoreError::NotACase {
+                    path: path.into(),
+                    reason: format!(
+                        "it was written by a newer Caseboard (schema version {found}; this one knows up to {}): open it with a newer Caseboard",
+                        migrations::MIGRATIONS.len()
+                    ),
+                });
+            }
         }
         let conn = Connection::open(path).map_err(|source| StoreError::Open {
             path: path.into(),
@@ -146,6 +159,7 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        fields::register(&conn)?;
         migrations::migrate(&mut conn)?;
         Ok(SqliteStore {
             conn,

@@ -217,7 +217,17 @@ INSERT INTO entity_fts(rowid, summary, body) SELECT n.id, n.label, n.kind || ' '
     crate::triage::SCHEMA,
     // 5: the sealed chain (signatures, signed head, case id) and absolute source paths
     crate::integrity::SCHEMA,
+    // 6: `events.fields` of new rows is the fields' JSON compressed (a zstd frame, BLOB);
+    // rows of older imports keep their JSON text. Read only through `crate::fields` (SQL:
+    // `cb_fields(fields)`). Nothing to rewrite: the version says that a Caseboard that
+    // cannot read such rows must not open the case.
+    "SELECT 1;",
 ];
+
+/// The schema version of the case behind `conn` (0: empty).
+pub fn version(conn: &Connection) -> rusqlite::Result<usize> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize)
+}
 
 /// Bring `conn` to the newest schema in one transaction.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<usize> {
