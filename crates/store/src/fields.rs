@@ -1,91 +1,283 @@
 //! `events.fields`, the original fields of an event: written once, compressed. Since schema 6
 //! a row holds its fields' JSON text compressed as one zstd frame (a BLOB); rows written by
 //! older versions hold the JSON text itself (TEXT). Every reader goes through this module:
-//! [`decode`] / [`decode_text`] in Rust, and the SQL function `cb_fields(fields)` (registered
-//! on every connection the store opens) in SQL, e.g. `json_extract(cb_fields(fields), '$.X')`.
+//! [`Fields::decode`] / [`Fields::decode_text`] in Rust (`SqliteStore::fields`), and the SQL
+//! function `cb_fields(fields)` (registered on every connection the store opens) in SQL, e.g.
+//! `json_extract(cb_fields(fields), '$.X')`.
+//!
+//! One event's JSON is small (~1–3 KiB), and alone it compresses ~3×; with a dictionary of
+//! what events of the case have in common (field names, channels, paths) ~10×. So the first
+//! events a case receives are compressed alone while their text is kept as samples (at most
+//! [`SAMPLE_BYTES`]); then one dictionary is trained from them, stored in `field_dicts`
+//! (its zstd dictionary id is the row id; each frame names the id of the dictionary it needs)
+//! and every later event of the case is compressed with it. A dictionary is only ever added,
+//! in the import transaction that first uses it: rolled back with it, never half there.
 
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 
-/// zstd level: 3 (the library default) compresses the perf corpus's events ~4× at a small
-/// fraction of the import's time; higher levels cost more time than they save in writes.
+/// zstd level: 3 (the library default); with small frames higher levels gain little.
 pub const LEVEL: i32 = 3;
 
 /// Name of the SQL function that turns a stored `fields` value into its JSON text.
 pub const SQL_FUNCTION: &str = "cb_fields";
 
-/// A reusable compressor (one per import: its context is allocated once).
-pub struct Encoder(zstd::bulk::Compressor<'static>);
+/// Sample text gathered before a case's dictionary is trained (bounds memory).
+pub const SAMPLE_BYTES: usize = 4 << 20;
+/// Size of the trained dictionary.
+const DICT_BYTES: usize = 64 << 10;
+/// Fewer samples than this make no useful dictionary: keep compressing events alone.
+const MIN_SAMPLES: usize = 200;
+
+/// The dictionaries of one case, for readers: loaded at open, added to when an import trains
+/// one, and looked up in the case file when another process added one since.
+pub struct Fields {
+    dicts: RwLock<HashMap<u32, Arc<zstd::dict::DecoderDictionary<'static>>>>,
+    /// The case file (None in memory), to read a dictionary this process has not seen.
+    path: Option<PathBuf>,
+}
+
+impl Fields {
+    /// The dictionaries of the case behind `conn`.
+    pub(crate) fn load(conn: &Connection, path: Option<PathBuf>) -> rusqlite::Result<Arc<Fields>> {
+        let f = Fields {
+            dicts: RwLock::new(HashMap::new()),
+            path,
+        };
+        let mut stmt = conn.prepare("SELECT id, dict FROM field_dicts")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        for row in rows {
+            let (id, dict) = row?;
+            f.add(id as u32, &dict);
+        }
+        Ok(Arc::new(f))
+    }
+
+    pub(crate) fn add(&self, id: u32, dict: &[u8]) {
+        let d = Arc::new(zstd::dict::DecoderDictionary::copy(dict));
+        if let Ok(mut m) = self.dicts.write() {
+            m.insert(id, d);
+        }
+    }
+
+    fn dict(&self, id: u32) -> Option<Arc<zstd::dict::DecoderDictionary<'static>>> {
+        if let Some(d) = self.dicts.read().ok()?.get(&id) {
+            return Some(d.clone());
+        }
+        // added by another process after this one opened the case
+        let path = self.path.as_ref()?;
+        let conn =
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+        let dict: Vec<u8> = conn
+            .query_row(
+                "SELECT dict FROM field_dicts WHERE id = ?1",
+                [id as i64],
+                |r| r.get(0),
+            )
+            .optional()
+            .ok()??;
+        self.add(id, &dict);
+        self.dicts.read().ok()?.get(&id).cloned()
+    }
+
+    /// The JSON text of a stored `fields` value: a zstd frame (schema 6 on), or the text itself
+    /// (rows written before); `None` for NULL or a value that cannot be read.
+    pub fn decode_text(&self, v: ValueRef<'_>) -> Option<String> {
+        match v {
+            ValueRef::Text(t) => String::from_utf8(t.to_vec()).ok(),
+            ValueRef::Blob(b) => {
+                let text = match zstd::zstd_safe::get_dict_id_from_frame(b) {
+                    None => zstd::stream::decode_all(b).ok()?,
+                    Some(id) => {
+                        let dict = self.dict(id.get())?;
+                        let cap = zstd::zstd_safe::get_frame_content_size(b).ok()??;
+                        let mut d =
+                            zstd::bulk::Decompressor::with_prepared_dictionary(&dict).ok()?;
+                        d.decompress(b, cap as usize).ok()?
+                    }
+                };
+                String::from_utf8(text).ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// The fields of a stored `fields` value (empty when it cannot be read).
+    pub fn decode(&self, v: ValueRef<'_>) -> Map<String, Value> {
+        self.decode_text(v)
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    }
+
+    /// Register `cb_fields(x)` on `conn`: the JSON text of a stored `fields` value (NULL when
+    /// it cannot be read), so SQL reads the fields of old and new rows alike.
+    pub(crate) fn register(self: &Arc<Self>, conn: &Connection) -> rusqlite::Result<()> {
+        let me = self.clone();
+        conn.create_scalar_function(
+            SQL_FUNCTION,
+            1,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            move |ctx| Ok(me.decode_text(ctx.get_raw(0))),
+        )
+    }
+}
+
+/// The writer of events' fields, kept by the store from import to import (its samples too, so
+/// a folder of small files still gets a dictionary): compresses each event's fields, with the
+/// case's dictionary once there is one, training it when enough samples are in.
+pub(crate) struct Encoder {
+    plain: zstd::bulk::Compressor<'static>,
+    with_dict: Option<(u32, zstd::bulk::Compressor<'static>)>,
+    samples: Vec<Vec<u8>>,
+    sample_bytes: usize,
+    /// Training failed: compress events alone from now on.
+    no_dict: bool,
+}
 
 impl Encoder {
-    pub fn new() -> std::io::Result<Encoder> {
-        let mut c = zstd::bulk::Compressor::new(LEVEL)?;
+    pub(crate) fn new() -> std::io::Result<Encoder> {
+        let mut plain = zstd::bulk::Compressor::new(LEVEL)?;
         // the frame records its content size, so a reader allocates the text once
+        plain.include_contentsize(true)?;
+        plain.include_checksum(false)?;
+        Ok(Encoder {
+            plain,
+            with_dict: None,
+            samples: vec![],
+            sample_bytes: 0,
+            no_dict: false,
+        })
+    }
+
+    /// At the start of an import: use the case's dictionary as `tx` has it (none, if the
+    /// import that trained one was rolled back).
+    pub(crate) fn sync(&mut self, tx: &Connection) -> std::io::Result<()> {
+        let dict: Option<(i64, Vec<u8>)> = tx
+            .query_row(
+                "SELECT id, dict FROM field_dicts ORDER BY id LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(std::io::Error::other)?;
+        match dict {
+            None => self.with_dict = None,
+            Some((id, d)) => {
+                if self.with_dict.as_ref().map(|x| x.0) != Some(id as u32) {
+                    self.with_dict = Some((id as u32, Self::dict_compressor(&d)?));
+                }
+                self.samples = vec![];
+                self.sample_bytes = 0;
+            }
+        }
+        Ok(())
+    }
+
+    fn dict_compressor(dict: &[u8]) -> std::io::Result<zstd::bulk::Compressor<'static>> {
+        let mut c = zstd::bulk::Compressor::with_dictionary(LEVEL, dict)?;
         c.include_contentsize(true)?;
         c.include_checksum(false)?;
-        Ok(Encoder(c))
+        c.include_dictid(true)?;
+        Ok(c)
     }
 
-    /// The stored form of a fields JSON text.
-    pub fn encode(&mut self, json: &str) -> std::io::Result<Vec<u8>> {
-        self.0.compress(json.as_bytes())
-    }
-}
-
-/// The JSON text of a stored `fields` value: a zstd frame (schema 6 on), or the text itself
-/// (rows written before); `None` for NULL or a value that is neither.
-pub fn decode_text(v: ValueRef<'_>) -> Option<String> {
-    match v {
-        ValueRef::Text(t) => String::from_utf8(t.to_vec()).ok(),
-        ValueRef::Blob(b) => {
-            let text = zstd::stream::decode_all(b).ok()?;
-            String::from_utf8(text).ok()
+    /// The stored form of a fields JSON text; trains the case's dictionary (and stores it in
+    /// `tx`, adding it to `readers`) when [`SAMPLE_BYTES`] of samples are in.
+    pub(crate) fn encode(
+        &mut self,
+        json: &str,
+        tx: &Connection,
+        readers: &Fields,
+    ) -> std::io::Result<Vec<u8>> {
+        if let Some((_, c)) = &mut self.with_dict {
+            return c.compress(json.as_bytes());
         }
-        _ => None,
+        let out = self.plain.compress(json.as_bytes())?;
+        if !self.no_dict {
+            self.sample_bytes += json.len();
+            self.samples.push(json.as_bytes().to_vec());
+            if self.sample_bytes >= SAMPLE_BYTES {
+                self.train(tx, readers)?;
+            }
+        }
+        Ok(out)
     }
-}
 
-/// The fields of a stored `fields` value (empty when it cannot be read).
-pub fn decode(v: ValueRef<'_>) -> Map<String, Value> {
-    decode_text(v)
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
-}
-
-/// Register `cb_fields(x)` on `conn`: the JSON text of a stored `fields` value (NULL when it
-/// cannot be read), so SQL reads the fields of old and new rows alike.
-pub fn register(conn: &Connection) -> rusqlite::Result<()> {
-    conn.create_scalar_function(
-        SQL_FUNCTION,
-        1,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| Ok(decode_text(ctx.get_raw(0))),
-    )
+    fn train(&mut self, tx: &Connection, readers: &Fields) -> std::io::Result<()> {
+        let samples = std::mem::take(&mut self.samples);
+        self.sample_bytes = 0;
+        if samples.len() < MIN_SAMPLES {
+            self.no_dict = true;
+            return Ok(());
+        }
+        let dict = match zstd::dict::from_samples(&samples, DICT_BYTES) {
+            Ok(d) => d,
+            Err(_) => {
+                self.no_dict = true;
+                return Ok(());
+            }
+        };
+        let Some(id) = zstd::zstd_safe::get_dict_id_from_dict(&dict) else {
+            self.no_dict = true;
+            return Ok(());
+        };
+        let id = id.get();
+        tx.execute(
+            "INSERT OR IGNORE INTO field_dicts (id, dict) VALUES (?1, ?2)",
+            rusqlite::params![id as i64, dict],
+        )
+        .map_err(std::io::Error::other)?;
+        let stored: Vec<u8> = tx
+            .query_row(
+                "SELECT dict FROM field_dicts WHERE id = ?1",
+                [id as i64],
+                |r| r.get(0),
+            )
+            .map_err(std::io::Error::other)?;
+        if stored != dict {
+            // another dictionary has that id: compress alone
+            self.no_dict = true;
+            return Ok(());
+        }
+        readers.add(id, &dict);
+        self.with_dict = Some((id, Self::dict_compressor(&dict)?));
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn case() -> (Connection, Arc<Fields>) {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE field_dicts (id INTEGER PRIMARY KEY, dict BLOB NOT NULL)")
+            .unwrap();
+        let f = Fields::load(&conn, None).unwrap();
+        f.register(&conn).unwrap();
+        (conn, f)
+    }
+
     #[test]
     fn round_trip_and_old_rows() {
+        let (conn, f) = case();
         let json = r#"{"Image":"C:\\Windows\\System32\\cmd.exe","EventID":1,"Message":"Process Create: Image: C:\\Windows\\System32\\cmd.exe"}"#;
-        let blob = Encoder::new().unwrap().encode(json).unwrap();
+        let blob = Encoder::new().unwrap().encode(json, &conn, &f).unwrap();
         assert!(blob.len() < json.len());
-        assert_eq!(decode_text(ValueRef::Blob(&blob)).as_deref(), Some(json));
+        assert_eq!(f.decode_text(ValueRef::Blob(&blob)).as_deref(), Some(json));
         // a row written before schema 6: the text itself
         assert_eq!(
-            decode_text(ValueRef::Text(json.as_bytes())).as_deref(),
+            f.decode_text(ValueRef::Text(json.as_bytes())).as_deref(),
             Some(json)
         );
-        assert_eq!(decode(ValueRef::Blob(&blob))["EventID"], 1);
-        assert!(decode(ValueRef::Blob(b"not zstd")).is_empty());
-        assert!(decode(ValueRef::Null).is_empty());
-
-        let conn = Connection::open_in_memory().unwrap();
-        register(&conn).unwrap();
+        assert_eq!(f.decode(ValueRef::Blob(&blob))["EventID"], 1);
+        assert!(f.decode(ValueRef::Blob(b"not zstd")).is_empty());
+        assert!(f.decode(ValueRef::Null).is_empty());
         let image: String = conn
             .query_row(
                 "SELECT json_extract(cb_fields(?1), '$.Image') || '|' || json_extract(cb_fields(?2), '$.EventID')",
@@ -94,5 +286,59 @@ mod tests {
             )
             .unwrap();
         assert_eq!(image, r"C:\Windows\System32\cmd.exe|1");
+    }
+
+    #[test]
+    fn a_dictionary_is_trained_stored_and_read_by_another_reader() {
+        let (conn, f) = case();
+        let mut enc = Encoder::new().unwrap();
+        enc.sync(&conn).unwrap();
+        assert!(enc.with_dict.is_none());
+        let ev = |i: usize| {
+            format!(
+                r#"{{"EventID":{},"Channel":"Microsoft-Windows-Sysmon/Operational","Image":"C:\\Windows\\System32\\svc{}.exe","ProcessId":"{}","Hostname":"WORKSTATION{}.theshire.local"}}"#,
+                i % 30,
+                i % 97,
+                1000 + i * 7,
+                i % 5
+            )
+        };
+        let mut blobs = vec![];
+        let mut i = 0;
+        while enc.with_dict.is_none() {
+            blobs.push((ev(i), enc.encode(&ev(i), &conn, &f).unwrap()));
+            i += 1;
+            assert!(i < 200_000, "no dictionary trained");
+        }
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM field_dicts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        let alone = blobs.last().unwrap().1.len();
+        for k in i..i + 50 {
+            blobs.push((ev(k), enc.encode(&ev(k), &conn, &f).unwrap()));
+        }
+        let with = blobs.last().unwrap().1.len();
+        assert!(with < alone, "dictionary {with} bytes, alone {alone}");
+        // a reader that loads the case afresh reads every frame, with or without dictionary
+        let fresh = Fields::load(&conn, None).unwrap();
+        for (json, b) in &blobs {
+            assert_eq!(
+                fresh.decode_text(ValueRef::Blob(b)).as_deref(),
+                Some(json.as_str())
+            );
+        }
+        // a later import uses the stored dictionary from its first event
+        let mut again = Encoder::new().unwrap();
+        again.sync(&conn).unwrap();
+        assert!(again.with_dict.is_some());
+        let b = again.encode(&ev(7), &conn, &f).unwrap();
+        assert!(zstd::zstd_safe::get_dict_id_from_frame(&b).is_some());
+        assert_eq!(fresh.decode_text(ValueRef::Blob(&b)), Some(ev(7)));
+        // the import that trained it rolled back: the next one compresses alone again
+        conn.execute("DELETE FROM field_dicts", []).unwrap();
+        again.sync(&conn).unwrap();
+        let b = again.encode(&ev(8), &conn, &f).unwrap();
+        assert!(zstd::zstd_safe::get_dict_id_from_frame(&b).is_none());
     }
 }

@@ -145,7 +145,13 @@ impl SqliteStore {
         parse: &mut dyn FnMut(&mut dyn Sink) -> std::result::Result<(), SinkError>,
     ) -> Result<ImportOutcome> {
         let key = self.key.clone();
+        let zstd = |e: std::io::Error| StoreError::Invalid(format!("zstd: {e}"));
+        let mut fields_enc = match self.encoder.take() {
+            Some(e) => e,
+            None => crate::fields::Encoder::new().map_err(zstd)?,
+        };
         let tx = self.conn.transaction()?;
+        fields_enc.sync(&tx).map_err(zstd)?;
         let before = crate::integrity::last_ids(&tx)?;
         tx.execute(
             "INSERT INTO sources (path, sha256, size, format, imported_at, counts, merged, skipped, typed_path) VALUES (?1, ?2, ?3, ?4, ?5, '{}', 0, '[]', ?6)",
@@ -168,8 +174,8 @@ impl SqliteStore {
             rec_rels_record: None,
             derive_ips: Default::default(),
             parented: Default::default(),
-            fields_enc: crate::fields::Encoder::new()
-                .map_err(|e| StoreError::Invalid(format!("zstd: {e}")))?,
+            fields_enc,
+            fields: self.fields.clone(),
             fts_body: String::new(),
         };
         match parse(&mut sink) {
@@ -189,6 +195,7 @@ impl SqliteStore {
             skipped,
             skipped_total,
             skipped_by_reason,
+            fields_enc,
             ..
         } = sink;
         let skipped_json = serde_json::to_string(&skipped).unwrap_or_default();
@@ -221,6 +228,7 @@ impl SqliteStore {
             }),
         )?;
         commit(tx, key.as_ref())?;
+        self.encoder = Some(fields_enc);
         Ok(ImportOutcome {
             source_id: Some(source_id),
             duplicate_of: None,
@@ -258,6 +266,8 @@ struct TxSink<'t, 'p> {
     parented: std::collections::BTreeSet<String>,
     /// Compresses each event's fields (see `crate::fields`).
     fields_enc: crate::fields::Encoder,
+    /// The case's readers of fields (a dictionary trained here is added to them).
+    fields: std::sync::Arc<crate::fields::Fields>,
     /// The search text of the current event (a buffer reused from event to event).
     fts_body: String,
 }
@@ -663,7 +673,7 @@ impl Sink for TxSink<'_, '_> {
         // the original fields, written once and compressed (see `crate::fields`)
         let fields = self
             .fields_enc
-            .encode(&json(&e.fields))
+            .encode(&json(&e.fields), self.tx, &self.fields)
             .map_err(|e| SinkError::Storage(format!("zstd: {e}")))?;
         self.tx
             .prepare_cached(

@@ -75,6 +75,10 @@ pub struct SqliteStore {
     /// Signs every audit entry and the chain head (see [`integrity`]); `None` writes unsigned
     /// entries, which `verify` reports.
     key: Option<integrity::Key>,
+    /// Reader of `events.fields` (the case's zstd dictionaries), shared with `cb_fields`.
+    fields: std::sync::Arc<fields::Fields>,
+    /// Writer of `events.fields`, kept from import to import (see [`fields`]).
+    encoder: Option<fields::Encoder>,
 }
 
 impl SqliteStore {
@@ -159,13 +163,17 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        fields::register(&conn)?;
         migrations::migrate(&mut conn)?;
+        let file = (path != Path::new(":memory:")).then(|| path.to_path_buf());
+        let fields = fields::Fields::load(&conn, file)?;
+        fields.register(&conn)?;
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
             actor,
             key: None,
+            fields,
+            encoder: None,
         })
     }
 
@@ -181,6 +189,11 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The one reader of `events.fields` (see [`fields`]).
+    pub fn fields(&self) -> &fields::Fields {
+        &self.fields
     }
 
     pub fn actor(&self) -> &Actor {
