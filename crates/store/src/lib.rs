@@ -115,12 +115,19 @@ impl SqliteStore {
                 path: path.into(),
                 source,
             })?;
-            let app: i64 = probe
-                .pragma_query_value(None, "application_id", |r| r.get(0))
-                .map_err(|e| StoreError::NotACase {
+            // a case whose writer was killed mid-write has a WAL index that only a writer
+            // can rebuild (SQLITE_READONLY_RECOVERY): then read the header from the file
+            let header = |e: rusqlite::Error| {
+                file_header(path).ok_or_else(|| StoreError::NotACase {
                     path: path.into(),
                     reason: format!("not an SQLite database ({e})"),
-                })?;
+                })
+            };
+            let (app, found) =
+                match probe.pragma_query_value(None, "application_id", |r| r.get::<_, i64>(0)) {
+                    Ok(app) => (app, migrations::version(&probe)?),
+                    Err(e) => header(e)?,
+                };
             if app != migrations::APPLICATION_ID {
                 return Err(StoreError::NotACase {
                     path: path.into(),
@@ -129,7 +136,6 @@ impl SqliteStore {
             }
             // a case written by a newer Caseboard (a schema this code does not know) is refused
             // by this read-only probe, before anything is written to it: this code could misread what it holds
-            let found = migrations::version(&probe)?;
             if found > migrations::MIGRATIONS.len() {
                 return Err(StoreError::NotACase {
                     path: path.into(),
@@ -223,6 +229,19 @@ impl SqliteStore {
         commit(tx, key.as_ref())?;
         Ok(out)
     }
+}
+
+/// (application_id, user_version) from an SQLite file's header (offsets 68 and 60), read
+/// without SQLite; `None` if it is not an SQLite file.
+fn file_header(path: &Path) -> Option<(i64, usize)> {
+    use std::io::Read;
+    let mut h = [0u8; 100];
+    std::fs::File::open(path).ok()?.read_exact(&mut h).ok()?;
+    if &h[..16] != b"SQLite format 3\0" {
+        return None;
+    }
+    let be = |o: usize| u32::from_be_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]);
+    Some((be(68) as i32 as i64, be(60) as usize))
 }
 
 /// Build a new case under a temporary name beside `path` and move it into place only when
