@@ -6,11 +6,12 @@
 //! `json_extract(cb_fields(fields), '$.X')`.
 //!
 //! One event's JSON is small (~1–3 KiB), and alone it compresses ~3×; with a dictionary of
-//! what events of the case have in common (field names, channels, paths) ~10×. So the first
-//! events a case receives are compressed alone while their text is kept as samples (at most
-//! [`SAMPLE_BYTES`]); then one dictionary is trained from them, stored in `field_dicts`
+//! what events of one source have in common (field names, channels, paths) ~10×. So the first
+//! events of each source (`events.source`) are compressed alone while their text is kept as
+//! samples (at most [`SAMPLE_BYTES`]); then that source's dictionary is trained from them,
+//! stored in `field_dicts`
 //! (its zstd dictionary id is the row id; each frame names the id of the dictionary it needs)
-//! and every later event of the case is compressed with it. A dictionary is only ever added,
+//! and every later event of that source is compressed with it. A dictionary is only ever added,
 //! in the import transaction that first uses it: rolled back with it, never half there.
 
 use rusqlite::functions::FunctionFlags;
@@ -33,8 +34,9 @@ pub const SQL_FUNCTION: &str = "cb_fields";
 pub const SAMPLE_BYTES: usize = 1 << 20;
 /// Size of the trained dictionary.
 const DICT_BYTES: usize = 32 << 10;
-/// Fewer samples than this make no useful dictionary: keep compressing events alone.
-const MIN_SAMPLES: usize = 200;
+/// Fewer samples than this make no useful dictionary: keep compressing events alone (large
+/// records such as PowerShell script blocks give few samples per MiB, and gain the most).
+const MIN_SAMPLES: usize = 16;
 
 /// The dictionaries of one case, for readers: loaded at open, added to when an import trains
 /// one, and looked up in the case file when another process added one since.
@@ -130,16 +132,26 @@ impl Fields {
 }
 
 /// The writer of events' fields, kept by the store from import to import (its samples too, so
-/// a folder of small files still gets a dictionary): compresses each event's fields, with the
-/// case's dictionary once there is one, training it when enough samples are in.
+/// a folder of small files still gets dictionaries): compresses each event's fields, with the
+/// dictionary of its source (`Sysmon`, `SecurityEvent`, `WindowsEvent`…) once the case has
+/// one, training it when [`SAMPLE_BYTES`] of that source's events are in.
 pub(crate) struct Encoder {
     plain: zstd::bulk::Compressor<'static>,
-    with_dict: Option<(u32, zstd::bulk::Compressor<'static>)>,
+    sources: HashMap<String, PerSource>,
+}
+
+#[derive(Default)]
+struct PerSource {
+    dict: Option<(u32, zstd::bulk::Compressor<'static>)>,
     samples: Vec<Vec<u8>>,
     sample_bytes: usize,
-    /// Training failed: compress events alone from now on.
+    /// Training failed: compress this source's events alone from now on.
     no_dict: bool,
 }
+
+/// Sources that gather samples (bounds memory at `MAX_SOURCES` × [`SAMPLE_BYTES`]); events
+/// of further sources are compressed alone.
+const MAX_SOURCES: usize = 32;
 
 impl Encoder {
     pub(crate) fn new() -> std::io::Result<Encoder> {
@@ -149,32 +161,35 @@ impl Encoder {
         plain.include_checksum(false)?;
         Ok(Encoder {
             plain,
-            with_dict: None,
-            samples: vec![],
-            sample_bytes: 0,
-            no_dict: false,
+            sources: HashMap::new(),
         })
     }
 
-    /// At the start of an import: use the case's dictionary as `tx` has it (none, if the
-    /// import that trained one was rolled back).
+    /// At the start of an import: use the case's dictionaries as `tx` has them (not those of
+    /// an import that was rolled back).
     pub(crate) fn sync(&mut self, tx: &Connection) -> std::io::Result<()> {
-        let dict: Option<(i64, Vec<u8>)> = tx
-            .query_row(
-                "SELECT id, dict FROM field_dicts ORDER BY id LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
+        let mut stmt = tx
+            .prepare("SELECT source, id, dict FROM field_dicts ORDER BY id")
             .map_err(std::io::Error::other)?;
-        match dict {
-            None => self.with_dict = None,
-            Some((id, d)) => {
-                if self.with_dict.as_ref().map(|x| x.0) != Some(id as u32) {
-                    self.with_dict = Some((id as u32, Self::dict_compressor(&d)?));
-                }
-                self.samples = vec![];
-                self.sample_bytes = 0;
+        let rows: Vec<(String, i64, Vec<u8>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(|r| r.collect())
+            .map_err(std::io::Error::other)?;
+        let mut stored = std::collections::HashSet::new();
+        for (source, id, d) in rows {
+            if !stored.insert(source.clone()) {
+                continue;
+            }
+            let e = self.sources.entry(source).or_default();
+            if e.dict.as_ref().map(|x| x.0) != Some(id as u32) {
+                e.dict = Some((id as u32, Self::dict_compressor(&d)?));
+            }
+            e.samples = vec![];
+            e.sample_bytes = 0;
+        }
+        for (source, e) in self.sources.iter_mut() {
+            if !stored.contains(source) {
+                e.dict = None;
             }
         }
         Ok(())
@@ -188,50 +203,60 @@ impl Encoder {
         Ok(c)
     }
 
-    /// The stored form of a fields JSON text; trains the case's dictionary (and stores it in
-    /// `tx`, adding it to `readers`) when [`SAMPLE_BYTES`] of samples are in.
+    #[cfg(test)]
+    fn has_dict(&self, source: &str) -> bool {
+        self.sources.get(source).is_some_and(|e| e.dict.is_some())
+    }
+
+    /// The stored form of a fields JSON text of an event of `source`; trains that source's
+    /// dictionary (and stores it in `tx`, adding it to `readers`) when enough samples are in.
     pub(crate) fn encode(
         &mut self,
         json: &str,
+        source: &str,
         tx: &Connection,
         readers: &Fields,
     ) -> std::io::Result<Vec<u8>> {
-        if let Some((_, c)) = &mut self.with_dict {
+        if let Some((_, c)) = self.sources.get_mut(source).and_then(|e| e.dict.as_mut()) {
             return c.compress(json.as_bytes());
         }
         let out = self.plain.compress(json.as_bytes())?;
-        if !self.no_dict {
-            self.sample_bytes += json.len();
-            self.samples.push(json.as_bytes().to_vec());
-            if self.sample_bytes >= SAMPLE_BYTES {
-                self.train(tx, readers)?;
+        if !self.sources.contains_key(source) && self.sources.len() >= MAX_SOURCES {
+            return Ok(out);
+        }
+        let e = self.sources.entry(source.to_string()).or_default();
+        if !e.no_dict {
+            e.sample_bytes += json.len();
+            e.samples.push(json.as_bytes().to_vec());
+            if e.sample_bytes >= SAMPLE_BYTES {
+                Self::train(e, source, tx, readers)?;
             }
         }
         Ok(out)
     }
 
-    fn train(&mut self, tx: &Connection, readers: &Fields) -> std::io::Result<()> {
-        let samples = std::mem::take(&mut self.samples);
-        self.sample_bytes = 0;
+    fn train(
+        e: &mut PerSource,
+        source: &str,
+        tx: &Connection,
+        readers: &Fields,
+    ) -> std::io::Result<()> {
+        let samples = std::mem::take(&mut e.samples);
+        e.sample_bytes = 0;
+        e.no_dict = true;
         if samples.len() < MIN_SAMPLES {
-            self.no_dict = true;
             return Ok(());
         }
-        let dict = match zstd::dict::from_samples(&samples, DICT_BYTES) {
-            Ok(d) => d,
-            Err(_) => {
-                self.no_dict = true;
-                return Ok(());
-            }
+        let Ok(dict) = zstd::dict::from_samples(&samples, DICT_BYTES) else {
+            return Ok(());
         };
         let Some(id) = zstd::zstd_safe::get_dict_id_from_dict(&dict) else {
-            self.no_dict = true;
             return Ok(());
         };
         let id = id.get();
         tx.execute(
-            "INSERT OR IGNORE INTO field_dicts (id, dict) VALUES (?1, ?2)",
-            rusqlite::params![id as i64, dict],
+            "INSERT OR IGNORE INTO field_dicts (id, source, dict) VALUES (?1, ?2, ?3)",
+            rusqlite::params![id as i64, source, dict],
         )
         .map_err(std::io::Error::other)?;
         let stored: Vec<u8> = tx
@@ -243,11 +268,11 @@ impl Encoder {
             .map_err(std::io::Error::other)?;
         if stored != dict {
             // another dictionary has that id: compress alone
-            self.no_dict = true;
             return Ok(());
         }
         readers.add(id, &dict);
-        self.with_dict = Some((id, Self::dict_compressor(&dict)?));
+        e.no_dict = false;
+        e.dict = Some((id, Self::dict_compressor(&dict)?));
         Ok(())
     }
 }
@@ -258,7 +283,7 @@ mod tests {
 
     fn case() -> (Connection, Arc<Fields>) {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE field_dicts (id INTEGER PRIMARY KEY, dict BLOB NOT NULL)")
+        conn.execute_batch("CREATE TABLE field_dicts (id INTEGER PRIMARY KEY, source TEXT NOT NULL, dict BLOB NOT NULL)")
             .unwrap();
         let f = Fields::load(&conn, None).unwrap();
         f.register(&conn).unwrap();
@@ -269,7 +294,10 @@ mod tests {
     fn round_trip_and_old_rows() {
         let (conn, f) = case();
         let json = r#"{"Image":"C:\\Windows\\System32\\cmd.exe","EventID":1,"Message":"Process Create: Image: C:\\Windows\\System32\\cmd.exe"}"#;
-        let blob = Encoder::new().unwrap().encode(json, &conn, &f).unwrap();
+        let blob = Encoder::new()
+            .unwrap()
+            .encode(json, "Sysmon", &conn, &f)
+            .unwrap();
         assert!(blob.len() < json.len());
         assert_eq!(f.decode_text(ValueRef::Blob(&blob)).as_deref(), Some(json));
         // a row written before schema 6: the text itself
@@ -295,7 +323,7 @@ mod tests {
         let (conn, f) = case();
         let mut enc = Encoder::new().unwrap();
         enc.sync(&conn).unwrap();
-        assert!(enc.with_dict.is_none());
+        assert!(!enc.has_dict("Sysmon"));
         let ev = |i: usize| {
             format!(
                 r#"{{"EventID":{},"Channel":"Microsoft-Windows-Sysmon/Operational","Image":"C:\\Windows\\System32\\svc{}.exe","ProcessId":"{}","Hostname":"WORKSTATION{}.theshire.local"}}"#,
@@ -307,8 +335,8 @@ mod tests {
         };
         let mut blobs = vec![];
         let mut i = 0;
-        while enc.with_dict.is_none() {
-            blobs.push((ev(i), enc.encode(&ev(i), &conn, &f).unwrap()));
+        while !enc.has_dict("Sysmon") {
+            blobs.push((ev(i), enc.encode(&ev(i), "Sysmon", &conn, &f).unwrap()));
             i += 1;
             assert!(i < 200_000, "no dictionary trained");
         }
@@ -318,7 +346,7 @@ mod tests {
         assert_eq!(n, 1);
         let alone = blobs.last().unwrap().1.len();
         for k in i..i + 50 {
-            blobs.push((ev(k), enc.encode(&ev(k), &conn, &f).unwrap()));
+            blobs.push((ev(k), enc.encode(&ev(k), "Sysmon", &conn, &f).unwrap()));
         }
         let with = blobs.last().unwrap().1.len();
         assert!(with < alone, "dictionary {with} bytes, alone {alone}");
@@ -333,14 +361,15 @@ mod tests {
         // a later import uses the stored dictionary from its first event
         let mut again = Encoder::new().unwrap();
         again.sync(&conn).unwrap();
-        assert!(again.with_dict.is_some());
-        let b = again.encode(&ev(7), &conn, &f).unwrap();
+        assert!(again.has_dict("Sysmon"));
+        assert!(!again.has_dict("zeek.dns"));
+        let b = again.encode(&ev(7), "Sysmon", &conn, &f).unwrap();
         assert!(zstd::zstd_safe::get_dict_id_from_frame(&b).is_some());
         assert_eq!(fresh.decode_text(ValueRef::Blob(&b)), Some(ev(7)));
         // the import that trained it rolled back: the next one compresses alone again
         conn.execute("DELETE FROM field_dicts", []).unwrap();
         again.sync(&conn).unwrap();
-        let b = again.encode(&ev(8), &conn, &f).unwrap();
+        let b = again.encode(&ev(8), "Sysmon", &conn, &f).unwrap();
         assert!(zstd::zstd_safe::get_dict_id_from_frame(&b).is_none());
     }
 }

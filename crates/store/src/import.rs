@@ -673,7 +673,7 @@ impl Sink for TxSink<'_, '_> {
         // the original fields, written once and compressed (see `crate::fields`)
         let fields = self
             .fields_enc
-            .encode(&json(&e.fields), self.tx, &self.fields)
+            .encode(&json(&e.fields), &e.source, self.tx, &self.fields)
             .map_err(|e| SinkError::Storage(format!("zstd: {e}")))?;
         self.tx
             .prepare_cached(
