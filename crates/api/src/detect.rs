@@ -209,8 +209,7 @@ fn scan(
             if !rules.may_match(&ev) {
                 continue;
             }
-            let fields: String = r.get(7)?;
-            ev.fields = serde_json::from_str(&fields).unwrap_or_default();
+            ev.fields = store.fields().decode(r.get_ref(7)?);
             let hit = rules.matches(&ev);
             if hit.is_empty() {
                 continue;

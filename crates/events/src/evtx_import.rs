@@ -40,32 +40,69 @@ pub(crate) fn import<R: Read + Seek + Send + 'static>(
             return Ok(());
         }
     };
-    let mut bad = 0u64;
-    for r in parser.records_json_value() {
-        ctx.tick()?;
-        match r {
-            Ok(rec) => {
-                let mut flat = flatten(rec.data);
-                flat.entry("EventRecordID")
-                    .or_insert_with(|| Value::from(rec.event_record_id));
-                flat.entry("SystemTime")
-                    .or_insert_with(|| Value::String(rec.timestamp.to_string()));
-                let mut m = map_evtx(flat);
-                if m.event.time.is_none() {
-                    m.event.time = cb_domain::time::normalize(&rec.timestamp.to_string());
+    // both cores, as for JSON lines (see `records::json_lines`): a second thread runs the
+    // parser (chunks), flattens and maps each record; this thread owns the sink (the SQLite
+    // writes). Order, record numbers, skips and progress are as if one thread did it all.
+    let (out, batches) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(IN_FLIGHT);
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            for r in parser.records_json_value() {
+                batch.push(match r {
+                    Ok(rec) => {
+                        let mut flat = flatten(rec.data);
+                        flat.entry("EventRecordID")
+                            .or_insert_with(|| Value::from(rec.event_record_id));
+                        flat.entry("SystemTime")
+                            .or_insert_with(|| Value::String(rec.timestamp.to_string()));
+                        let mut m = map_evtx(flat);
+                        if m.event.time.is_none() {
+                            m.event.time = cb_domain::time::normalize(&rec.timestamp.to_string());
+                        }
+                        Ok((rec.event_record_id, m))
+                    }
+                    Err(e) => Err(e.to_string()),
+                });
+                if batch.len() >= BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if out.send(full).is_err() {
+                        return;
+                    }
                 }
-                let no = ctx.record_no(rec.event_record_id);
-                ctx.emit(&m, no)?;
             }
-            Err(e) => {
-                bad += 1;
-                let no = ctx.record_no(0);
-                ctx.skip(no, member, format!("unreadable EVTX data ({bad}): {e}"));
+            if !batch.is_empty() {
+                let _ = out.send(batch);
+            }
+        });
+        let mut bad = 0u64;
+        // on an error (a cancel) `batches` is dropped here, so the parsing thread stops
+        for batch in batches {
+            for r in batch {
+                ctx.tick()?;
+                match r {
+                    Ok((id, m)) => {
+                        let no = ctx.record_no(id);
+                        ctx.emit(&m, no)?;
+                    }
+                    Err(e) => {
+                        bad += 1;
+                        let no = ctx.record_no(0);
+                        ctx.skip(no, member, format!("unreadable EVTX data ({bad}): {e}"));
+                    }
+                }
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
+
+/// Records per batch handed from the parsing thread to the writer.
+const BATCH: usize = 256;
+/// Batches in flight (bounds memory: the parser runs at most this far ahead of the writes).
+const IN_FLIGHT: usize = 3;
+
+/// A record parsed and mapped (its EventRecordID), or why it could not be read.
+type Parsed = Result<(u64, crate::map::Mapped), String>;
 
 /// `{"Event":{"System":{…},"EventData":{…}}}` → one flat map: the System fields a reader
 /// needs (EventID, Channel, Computer, Provider, TimeCreated, EventRecordID, Level, Task,

@@ -527,7 +527,8 @@ impl Builder {
             }
             (n, o) if *o != Op::Is && !is_normalised(n) => {
                 let x = format!(
-                    "json_extract({}, {})",
+                    "json_extract({}({}), {})",
+                    cb_store::fields::SQL_FUNCTION,
                     ev("fields"),
                     self.p(format!("$.\"{name}\""))
                 );
@@ -656,7 +657,11 @@ impl Builder {
                 if op == Op::Is {
                     return Ok(NOTHING.to_string());
                 }
-                let x = format!("json_extract(fields, {})", self.p(format!("$.\"{name}\"")));
+                let x = format!(
+                    "json_extract({}(fields), {})",
+                    cb_store::fields::SQL_FUNCTION,
+                    self.p(format!("$.\"{name}\""))
+                );
                 let (x, v) = match value.parse::<f64>() {
                     Ok(f) => (numeric(&x), self.p(f)),
                     Err(_) => (x, self.p(value.to_string())),

@@ -145,7 +145,13 @@ impl SqliteStore {
         parse: &mut dyn FnMut(&mut dyn Sink) -> std::result::Result<(), SinkError>,
     ) -> Result<ImportOutcome> {
         let key = self.key.clone();
+        let zstd = |e: std::io::Error| StoreError::Invalid(format!("zstd: {e}"));
+        let mut fields_enc = match self.encoder.take() {
+            Some(e) => e,
+            None => crate::fields::Encoder::new().map_err(zstd)?,
+        };
         let tx = self.conn.transaction()?;
+        fields_enc.sync(&tx).map_err(zstd)?;
         let before = crate::integrity::last_ids(&tx)?;
         tx.execute(
             "INSERT INTO sources (path, sha256, size, format, imported_at, counts, merged, skipped, typed_path) VALUES (?1, ?2, ?3, ?4, ?5, '{}', 0, '[]', ?6)",
@@ -168,6 +174,9 @@ impl SqliteStore {
             rec_rels_record: None,
             derive_ips: Default::default(),
             parented: Default::default(),
+            fields_enc,
+            fields: self.fields.clone(),
+            fts_body: String::new(),
         };
         match parse(&mut sink) {
             Ok(()) => {}
@@ -186,6 +195,7 @@ impl SqliteStore {
             skipped,
             skipped_total,
             skipped_by_reason,
+            fields_enc,
             ..
         } = sink;
         let skipped_json = serde_json::to_string(&skipped).unwrap_or_default();
@@ -218,6 +228,7 @@ impl SqliteStore {
             }),
         )?;
         commit(tx, key.as_ref())?;
+        self.encoder = Some(fields_enc);
         Ok(ImportOutcome {
             source_id: Some(source_id),
             duplicate_of: None,
@@ -253,6 +264,12 @@ struct TxSink<'t, 'p> {
     derive_ips: std::collections::BTreeSet<String>,
     /// Processes this file gave a parent (`ParentProcess`), see `merge::fold_parent_placeholders`.
     parented: std::collections::BTreeSet<String>,
+    /// Compresses each event's fields (see `crate::fields`).
+    fields_enc: crate::fields::Encoder,
+    /// The case's readers of fields (a dictionary trained here is added to them).
+    fields: std::sync::Arc<crate::fields::Fields>,
+    /// The search text of the current event (a buffer reused from event to event).
+    fts_body: String,
 }
 
 /// A per-file relation stored by this file: its row, how many records stated it, and (for
@@ -653,7 +670,11 @@ impl Sink for TxSink<'_, '_> {
     }
 
     fn event(&mut self, e: &EventRecord, record: RecordNo) -> Result<NodeId, SinkError> {
-        let fields = json(&e.fields);
+        // the original fields, written once and compressed (see `crate::fields`)
+        let fields = self
+            .fields_enc
+            .encode(&json(&e.fields), &e.source, self.tx, &self.fields)
+            .map_err(|e| SinkError::Storage(format!("zstd: {e}")))?;
         self.tx
             .prepare_cached(
                 "INSERT INTO events (source_id, record, source, channel, event_id, time, summary, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -663,23 +684,27 @@ impl Sink for TxSink<'_, '_> {
             })
             .map_err(st)?;
         let id = self.tx.last_insert_rowid();
-        // the search index (see migration 4's comment): same text the old trigger indexed
-        let mut body = String::with_capacity(e.source.len() + e.channel.len() + fields.len() + 24);
+        // the search index (see migration 3's comment and `crate::fts_body`)
+        let mut body = std::mem::take(&mut self.fts_body);
+        body.clear();
         body.push_str(&e.source);
         body.push(' ');
         body.push_str(&e.channel);
         body.push(' ');
         body.push_str(e.event_id.as_deref().unwrap_or(""));
         body.push(' ');
-        crate::fts_body::push_fields(&mut body, &e.fields);
+        crate::fts_body::push_event_fields(&mut body, &e.fields);
         self.tx
             .prepare_cached("INSERT INTO search_docs(d, time, source) VALUES (?1, ?2, ?3)")
             .and_then(|mut s| s.execute(params![id * 4, e.time, e.source]))
             .map_err(st)?;
-        self.tx
+        let r = self
+            .tx
             .prepare_cached("INSERT INTO search_fts(rowid, summary, body) VALUES (?1, ?2, ?3)")
             .and_then(|mut s| s.execute(params![id * 4, e.summary, body]))
-            .map_err(st)?;
+            .map_err(st);
+        self.fts_body = body;
+        r?;
         self.counts.events += 1;
         Ok(NodeId::Event(id))
     }

@@ -9,6 +9,7 @@
 //! * user text never reaches SQL except as a bound parameter.
 #![forbid(unsafe_code)]
 
+pub mod fields;
 pub mod fts_body;
 mod import;
 pub mod integrity;
@@ -74,6 +75,10 @@ pub struct SqliteStore {
     /// Signs every audit entry and the chain head (see [`integrity`]); `None` writes unsigned
     /// entries, which `verify` reports.
     key: Option<integrity::Key>,
+    /// Reader of `events.fields` (the case's zstd dictionaries), shared with `cb_fields`.
+    fields: std::sync::Arc<fields::Fields>,
+    /// Writer of `events.fields`, kept from import to import (see [`fields`]).
+    encoder: Option<fields::Encoder>,
 }
 
 impl SqliteStore {
@@ -110,16 +115,34 @@ impl SqliteStore {
                 path: path.into(),
                 source,
             })?;
-            let app: i64 = probe
-                .pragma_query_value(None, "application_id", |r| r.get(0))
-                .map_err(|e| StoreError::NotACase {
+            // a case whose writer was killed mid-write has a WAL index that only a writer
+            // can rebuild (SQLITE_READONLY_RECOVERY): then read the header from the file
+            let header = |e: rusqlite::Error| {
+                file_header(path).ok_or_else(|| StoreError::NotACase {
                     path: path.into(),
                     reason: format!("not an SQLite database ({e})"),
-                })?;
+                })
+            };
+            let (app, found) =
+                match probe.pragma_query_value(None, "application_id", |r| r.get::<_, i64>(0)) {
+                    Ok(app) => (app, migrations::version(&probe)?),
+                    Err(e) => header(e)?,
+                };
             if app != migrations::APPLICATION_ID {
                 return Err(StoreError::NotACase {
                     path: path.into(),
                     reason: "an SQLite database of another application".into(),
+                });
+            }
+            // a case written by a newer Caseboard (a schema this code does not know) is refused
+            // by this read-only probe, before anything is written to it: this code could misread what it holds
+            if found > migrations::MIGRATIONS.len() {
+                return Err(StoreError::NotACase {
+                    path: path.into(),
+                    reason: format!(
+                        "it was written by a newer Caseboard (schema version {found}; this one knows up to {}): open it with a newer Caseboard",
+                        migrations::MIGRATIONS.len()
+                    ),
                 });
             }
         }
@@ -147,11 +170,16 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrations::migrate(&mut conn)?;
+        let file = (path != Path::new(":memory:")).then(|| path.to_path_buf());
+        let fields = fields::Fields::load(&conn, file)?;
+        fields.register(&conn)?;
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
             actor,
             key: None,
+            fields,
+            encoder: None,
         })
     }
 
@@ -167,6 +195,11 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The one reader of `events.fields` (see [`fields`]).
+    pub fn fields(&self) -> &fields::Fields {
+        &self.fields
     }
 
     pub fn actor(&self) -> &Actor {
@@ -196,6 +229,19 @@ impl SqliteStore {
         commit(tx, key.as_ref())?;
         Ok(out)
     }
+}
+
+/// (application_id, user_version) from an SQLite file's header (offsets 68 and 60), read
+/// without SQLite; `None` if it is not an SQLite file.
+fn file_header(path: &Path) -> Option<(i64, usize)> {
+    use std::io::Read;
+    let mut h = [0u8; 100];
+    std::fs::File::open(path).ok()?.read_exact(&mut h).ok()?;
+    if &h[..16] != b"SQLite format 3\0" {
+        return None;
+    }
+    let be = |o: usize| u32::from_be_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]);
+    Some((be(68) as i32 as i64, be(60) as usize))
 }
 
 /// Build a new case under a temporary name beside `path` and move it into place only when

@@ -217,7 +217,18 @@ INSERT INTO entity_fts(rowid, summary, body) SELECT n.id, n.label, n.kind || ' '
     crate::triage::SCHEMA,
     // 5: the sealed chain (signatures, signed head, case id) and absolute source paths
     crate::integrity::SCHEMA,
+    // 6: `events.fields` of new rows is the fields' JSON compressed (a zstd frame, BLOB,
+    // maybe with its source's dictionary from `field_dicts`, id = the zstd dictionary id);
+    // rows of older imports keep their JSON text. Read only through `crate::fields` (SQL:
+    // `cb_fields(fields)`). Nothing to rewrite; the version also says that a Caseboard that
+    // cannot read such rows must not open the case.
+    "CREATE TABLE field_dicts (id INTEGER PRIMARY KEY, source TEXT NOT NULL, dict BLOB NOT NULL);",
 ];
+
+/// The schema version of the case behind `conn` (0: empty).
+pub fn version(conn: &Connection) -> rusqlite::Result<usize> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize)
+}
 
 /// Bring `conn` to the newest schema in one transaction.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<usize> {

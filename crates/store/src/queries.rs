@@ -394,6 +394,11 @@ impl SqliteStore {
             .query_row([id.num()], |r| {
                 let mut m = serde_json::Map::new();
                 for (i, n) in names.iter().enumerate() {
+                    if n == "fields" && table == "events" {
+                        // compressed since schema 6: read through its one reader
+                        m.insert(n.clone(), Value::Object(self.fields.decode(r.get_ref(i)?)));
+                        continue;
+                    }
                     let v: rusqlite::types::Value = r.get(i)?;
                     let j = match v {
                         rusqlite::types::Value::Null => Value::Null,

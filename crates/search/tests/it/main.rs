@@ -164,7 +164,7 @@ fn original_field_names() {
     let s = store();
     assert_eq!(total(&s, "EventID:4688"), 25);
     assert_eq!(total(&s, "eventid:4624"), 25);
-    let admin = n(&s, "SELECT count(*) FROM events WHERE lower(json_extract(fields, '$.TargetUserName')) = 'msticadmin'");
+    let admin = n(&s, "SELECT count(*) FROM events WHERE lower(json_extract(cb_fields(fields), '$.TargetUserName')) = 'msticadmin'");
     assert!(admin > 0);
     assert_eq!(total(&s, "TargetUserName:MSTICAdmin"), admin);
     assert!(total(&s, "TargetUserName:mstic*") >= admin);
@@ -172,21 +172,21 @@ fn original_field_names() {
         total(&s, "LogonType:10"),
         n(
             &s,
-            "SELECT count(*) FROM events WHERE json_extract(fields, '$.LogonType') = 10"
+            "SELECT count(*) FROM events WHERE json_extract(cb_fields(fields), '$.LogonType') = 10"
         )
     );
     assert_eq!(
         total(&s, "LogonType>=3"),
         n(
             &s,
-            "SELECT count(*) FROM events WHERE json_extract(fields, '$.LogonType') >= 3"
+            "SELECT count(*) FROM events WHERE json_extract(cb_fields(fields), '$.LogonType') >= 3"
         )
     );
     assert_eq!(
         total(&s, "LogonType<3"),
         n(
             &s,
-            "SELECT count(*) FROM events WHERE json_extract(fields, '$.LogonType') < 3"
+            "SELECT count(*) FROM events WHERE json_extract(cb_fields(fields), '$.LogonType') < 3"
         )
     );
     // zeek field names with dots / underscores
@@ -194,7 +194,7 @@ fn original_field_names() {
         total(&s, "id_resp_p:53"),
         n(
             &s,
-            "SELECT count(*) FROM events WHERE json_extract(fields, '$.id_resp_p') = 53"
+            "SELECT count(*) FROM events WHERE json_extract(cb_fields(fields), '$.id_resp_p') = 53"
         )
     );
 }
@@ -219,7 +219,7 @@ fn normalised_names_through_entities() {
     assert!(total(&s, "ip:131.107.147.209") > 0);
     assert_eq!(
         total(&s, "ip:131.107.147.209 AND source:SecurityEvent"),
-        n(&s, "SELECT count(*) FROM events WHERE json_extract(fields, '$.IpAddress') = '131.107.147.209'")
+        n(&s, "SELECT count(*) FROM events WHERE json_extract(cb_fields(fields), '$.IpAddress') = '131.107.147.209'")
     );
     assert!(total(&s, "user:msticadmin") > 0);
     assert!(total(&s, "process:conhost*") > 0);
@@ -247,7 +247,7 @@ fn alerts_severity_status() {
 fn boolean_operators_and_parentheses() {
     let s = store();
     let e4624 = total(&s, "eventid:4624");
-    let lt5 = n(&s, "SELECT count(*) FROM events WHERE event_id = '4624' AND json_extract(fields, '$.LogonType') = 5");
+    let lt5 = n(&s, "SELECT count(*) FROM events WHERE event_id = '4624' AND json_extract(cb_fields(fields), '$.LogonType') = 5");
     assert_eq!(total(&s, "eventid:4624 AND NOT LogonType:5"), e4624 - lt5);
     assert_eq!(total(&s, "eventid:4624 -LogonType:5"), e4624 - lt5);
     assert_eq!(total(&s, "(eventid:4624 OR eventid:4688)"), 50);
@@ -299,7 +299,7 @@ fn boolean_operators_and_parentheses() {
     );
     assert_eq!(
         total(&s, "logon LogonType>=3"),
-        n(&s, "SELECT count(*) FROM events WHERE summary LIKE '%logon%' AND json_extract(fields, '$.LogonType') >= 3")
+        n(&s, "SELECT count(*) FROM events WHERE summary LIKE '%logon%' AND json_extract(cb_fields(fields), '$.LogonType') >= 3")
     );
     assert_eq!(
         total(&s, "logon time>=2019-02-12 time<2019-02-13"),

@@ -234,3 +234,112 @@ fn marking_an_entity_as_related_is_kept_and_audited() {
     assert_eq!(s.activity(ids[0]).unwrap()[0]["action"], "mark_related");
     assert!(s.mark_related(e, e, "x").is_err());
 }
+
+/// A case of schema 5 (events.fields as JSON text) opens, is upgraded, and its old events
+/// read as before beside new ones (whose fields are stored compressed).
+#[test]
+fn upgrade_from_schema_5_reads_old_and_new_event_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v5.case");
+    let old_fields = r#"{"Image":"C:\\Windows\\cmd.exe","EventID":1}"#;
+    {
+        let c = Connection::open(&path).unwrap();
+        for m in &MIGRATIONS[..5] {
+            c.execute_batch(m).unwrap();
+        }
+        c.pragma_update(None, "user_version", 5).unwrap();
+        c.pragma_update(None, "application_id", cb_store::migrations::APPLICATION_ID)
+            .unwrap();
+        c.execute(
+            "INSERT INTO sources (path, sha256, size, format, imported_at, counts, merged, skipped) VALUES ('f', 'h', 1, 'x', 't', '{}', 0, '[]')",
+            [],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO events (source_id, record, source, channel, event_id, time, summary, fields) VALUES (1, 1, 'Sysmon', '', '1', NULL, 'old', ?1)",
+            [old_fields],
+        )
+        .unwrap();
+    }
+    let mut s = SqliteStore::open(&path, Actor("t".into())).unwrap();
+    let v: i64 = s
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v as usize, MIGRATIONS.len());
+    let meta = SourceMeta {
+        path: "new.jsonl".into(),
+        sha256: "01".into(),
+        size: 1,
+        format: "test".into(),
+    };
+    let mut new_id = None;
+    s.import_source(
+        &meta,
+        &mut |_, _| true,
+        &mut |sink: &mut dyn Sink| -> Result<(), SinkError> {
+            let e = cb_domain::EventRecord {
+                source: "Sysmon".into(),
+                summary: "new".into(),
+                fields: serde_json::from_str(r#"{"Image":"C:\\Windows\\notepad.exe","EventID":1}"#)
+                    .unwrap(),
+                ..Default::default()
+            };
+            new_id = Some(sink.event(&e, 1)?);
+            Ok(())
+        },
+    )
+    .unwrap();
+    let new_id = new_id.unwrap();
+    let types: Vec<String> = s
+        .conn()
+        .prepare("SELECT typeof(fields) FROM events ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(types, ["text", "blob"]);
+    // SQL reads both through cb_fields
+    let images: Vec<String> = s
+        .conn()
+        .prepare("SELECT json_extract(cb_fields(fields), '$.Image') FROM events ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(images, [r"C:\Windows\cmd.exe", r"C:\Windows\notepad.exe"]);
+    // and so does the node's view
+    let old = s.node_fields(NodeId::Event(1)).unwrap();
+    assert_eq!(old["fields"]["Image"], r"C:\Windows\cmd.exe");
+    let new = s.node_fields(new_id).unwrap();
+    assert_eq!(new["fields"]["Image"], r"C:\Windows\notepad.exe");
+    assert_eq!(new["fields"]["EventID"], 1);
+}
+
+/// A case written by a newer Caseboard (a schema version this code does not know) is refused
+/// with a clear error and left byte for byte as it was.
+#[test]
+fn a_case_newer_than_the_code_is_refused_and_not_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("newer.case");
+    drop(SqliteStore::open_or_create(&path, Actor("t".into())).unwrap());
+    {
+        let c = Connection::open(&path).unwrap();
+        c.pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 1)
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = SqliteStore::open(&path, Actor("t".into())).err().unwrap();
+    let msg = err.to_string();
+    assert!(msg.contains("newer Caseboard"), "{msg}");
+    assert!(
+        msg.contains(&format!("schema version {}", MIGRATIONS.len() + 1)),
+        "{msg}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    // nothing was written: the read-only probe leaves at most an empty WAL beside it
+    let wal = dir.path().join("newer.case-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0);
+}
