@@ -335,6 +335,7 @@ test("investigate from an entity and from an event hit; switching maps carries n
   await (await $("#map-layout")).selectByAttribute("value", "hierarchy");
   await waitFor(browser, async () => (await (await $("#map-layout")).isEnabled()) && (await (await $("#map")).getAttribute("data-layout")) === "hierarchy", "left-to-right layout", 30000);
   await waitFor(browser, async () => cb(["investigation", casePath, "show", String(entMap)]).layout === "hierarchy", "the layout saved with the map", 10000);
+  await browser.pause(1000);
   await shot(browser, "r06-1280-entity-map");
   // an event hit → Investigate
   await search("EventID:4688");

@@ -116,10 +116,25 @@ test("resolving an incident asks for its report: the HTML is written, or the ski
   const resolve = async (id) => {
     await selectQueueItem(id);
     await tab("triage");
+    // the panel shows this incident's triage state (not the previous one's) before it is changed
+    const now = open.find((i) => i.id === id).status;
+    await waitFor(browser, async () => (await $("#pane-title")).isExisting() && (await (await $("#triage-now")).getAttribute("data-status")) === now && (await (await $("#triage-status")).getValue()) === now, "the incident's triage state");
+    await browser.pause(300);
+    // WebKitWebDriver sends no change event for an option it selected before in this select
+    // (the first incident's choices): pick another option first, then the one wanted
+    await (await $("#triage-status")).selectByAttribute("value", "InProgress");
     await (await $("#triage-status")).selectByAttribute("value", "Resolved");
+    await (await $("#triage-classification")).selectByAttribute("value", "undetermined");
     await (await $("#triage-classification")).selectByAttribute("value", "true_positive");
+    // the form took the choice (the label marks a required classification when closing)
+    const took = async () => (await browser.execute(() => document.querySelector("#triage-classification")?.closest("label")?.textContent ?? "")).includes("*");
+    await waitFor(browser, took, "the form knows it is closing");
     await (await $("#triage-apply")).click();
-    await waitFor(browser, async () => (await $("#report-ask")).isExisting(), "the report is asked for");
+    await waitFor(browser, async () => (await $("#report-ask")).isExisting(), "the report is asked for").catch(async (e) => {
+      await shot(browser, "22x-resolve-fail");
+      console.log(`# resolve ${id}: problem=${await browser.execute(() => document.querySelector("#triage-problem")?.textContent ?? "")} now=${await (await $("#triage-now")).getAttribute("data-status")} saved=${await browser.execute(() => document.querySelector("#triage-saved")?.textContent ?? "")}`);
+      throw e;
+    });
   };
   // 1. export: the HTML report is written where the (preset) save dialog says, and audited
   await resolve(open[0].id);

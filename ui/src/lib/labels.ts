@@ -1,5 +1,6 @@
 // Node labels without overlap (issue 12): candidates by priority (selection, path, hubs first),
-// each placed to the right of its disc only if its box touches no label already placed. The
+// each placed right of its disc (else left, above, below) only where its box touches no label
+// or other disc already placed. The
 // map draws exactly the boxes returned, so a test can read them back from the renderer.
 
 export interface LabelCand {
@@ -79,12 +80,14 @@ export function placeLabels(
   for (const c of sorted) {
     if (!c.label || taken.has(c.id)) continue;
     const w = measure(c.label);
-    // to the right of the disc, else to its left (both inside the viewport)
+    // to the right of the disc, else to its left, else above or below it (inside the viewport)
     let box: LabelBox | null = null;
     let padded = { x: 0, y: 0, w: 0, h: 0 };
-    for (let side = 0; side < 2 && !box; side++) {
-      const x = side === 0 ? c.x + c.size + 3 : c.x - c.size - 3 - w;
-      const b: LabelBox = { id: c.id, label: c.label, x, y: c.y - fontSize / 2 - 1, w, h: fontSize + 2 };
+    const h = fontSize + 2;
+    for (let side = 0; side < 4 && !box; side++) {
+      const x = side === 0 ? c.x + c.size + 3 : side === 1 ? c.x - c.size - 3 - w : c.x - w / 2;
+      const y = side < 2 ? c.y - fontSize / 2 - 1 : side === 2 ? c.y - c.size - 2 - h : c.y + c.size + 2;
+      const b: LabelBox = { id: c.id, label: c.label, x, y, w, h };
       if (b.x < 0 || b.x + b.w > width || b.y < 0 || b.y + b.h > height) continue;
       padded = { x: b.x - pad, y: b.y - pad, w: b.w + 2 * pad, h: b.h + 2 * pad };
       const i1 = col(padded.x + padded.w), j1 = row(padded.y + padded.h);

@@ -411,7 +411,7 @@ fn resolving_writes_the_report_or_an_audited_reason_for_skipping_it() {
     let reason = "duplicate of an incident already reported";
     let info = cb_api::report::skip_report(&mut c, inc, reason).unwrap();
     let want = format!("{} {reason}", cb_api::report::SKIPPED_PREFIX);
-    assert!(info.notes.iter().any(|n| n.text == want));
+    assert!(info.state.notes.iter().any(|n| n.text == want));
     let log = cb_api::activity::activity(&c, Some(inc)).unwrap().activity;
     let last = log.last().unwrap();
     assert_eq!(
