@@ -601,3 +601,36 @@ fn custody_report_lists_sources_actions_and_the_verify_result() {
     assert!(html.contains("FAILED"));
     assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"));
 }
+
+/// Events' fields are stored compressed with per-source zstd dictionaries (`field_dicts`): a
+/// dictionary edited outside Caseboard changes what every field it decodes says, so it is in
+/// the import's signed digests and `verify` names it.
+#[test]
+fn an_edited_fields_dictionary_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("keys").join("analyst.key");
+    let ev = dir.path().join("evidence");
+    std::fs::create_dir(&ev).unwrap();
+    let zip = "otrf-security-datasets/datasets/atomic/windows/defense_evasion/host/empire_wmic_add_user_backdoor.zip";
+    std::fs::copy(fixture(zip), ev.join("lab.zip")).unwrap();
+    let case = Case { dir, key };
+    let c = case.c();
+    ok(&case.run(&["import", &c, "evidence/lab.zip"]));
+    let (passed, v) = case.verify(&[]);
+    assert!(passed, "{}", failures(&v));
+    let db = rusqlite::Connection::open(case.case()).unwrap();
+    let dicts: i64 = db
+        .query_row(
+            "SELECT count(*) FROM field_dicts WHERE source_id IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(db);
+    assert!(
+        dicts > 0,
+        "the lab's events are more than a MiB of one source: a dictionary is trained"
+    );
+    case.tamper("UPDATE field_dicts SET dict = CAST(substr(dict, 1, length(dict) - 8) || x'0000000000000000' AS BLOB) WHERE rowid = (SELECT min(rowid) FROM field_dicts);");
+    fails_naming(&case, &[], &["field_dicts of source 1"]);
+}

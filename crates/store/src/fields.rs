@@ -255,7 +255,10 @@ impl Encoder {
         };
         let id = id.get();
         tx.execute(
-            "INSERT OR IGNORE INTO field_dicts (id, source, dict) VALUES (?1, ?2, ?3)",
+            // the import that trained it owns it (its source row is the newest one of this
+            // transaction): the dictionary is in that import's signed digests, so `verify`
+            // names a dictionary edited outside Caseboard
+            "INSERT OR IGNORE INTO field_dicts (id, source, dict, source_id) VALUES (?1, ?2, ?3, (SELECT max(id) FROM sources))",
             rusqlite::params![id as i64, source, dict],
         )
         .map_err(std::io::Error::other)?;
@@ -283,7 +286,7 @@ mod tests {
 
     fn case() -> (Connection, Arc<Fields>) {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("CREATE TABLE field_dicts (id INTEGER PRIMARY KEY, source TEXT NOT NULL, dict BLOB NOT NULL)")
+        conn.execute_batch("CREATE TABLE sources (id INTEGER PRIMARY KEY); CREATE TABLE field_dicts (id INTEGER PRIMARY KEY, source TEXT NOT NULL, dict BLOB NOT NULL, source_id INTEGER)")
             .unwrap();
         let f = Fields::load(&conn, None).unwrap();
         f.register(&conn).unwrap();

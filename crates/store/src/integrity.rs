@@ -409,6 +409,9 @@ pub(crate) const TABLES: &[(&str, &str, usize)] = &[
     ("incidents", "id, ext_id, reason, record, status, classification, owner, severity_override", 4),
     ("entities", "id, kind, key, strength, label, alias, record", 0),
     ("relations", "id, src, dst, kind, props, record, n", 0),
+    // the zstd dictionaries events.fields are compressed with (cb-store `fields`): a
+    // dictionary edited outside Caseboard changes what every field it decodes says
+    ("field_dicts", "id, source, dict", 0),
 ];
 
 /// The highest row id of each of [`TABLES`] (before an import: its rows come after).
@@ -416,6 +419,11 @@ pub(crate) fn last_ids(conn: &Connection) -> Result<Vec<i64>> {
     TABLES
         .iter()
         .map(|(t, _, _)| {
+            // a dictionary's id is the zstd dictionary id, not in insertion order: an import's
+            // dictionaries are told apart by their source_id alone
+            if *t == "field_dicts" {
+                return Ok(i64::MIN);
+            }
             Ok(
                 conn.query_row(&format!("SELECT ifnull(max(id), 0) FROM {t}"), [], |r| {
                     r.get(0)

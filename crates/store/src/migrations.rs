@@ -222,7 +222,7 @@ INSERT INTO entity_fts(rowid, summary, body) SELECT n.id, n.label, n.kind || ' '
     // rows of older imports keep their JSON text. Read only through `crate::fields` (SQL:
     // `cb_fields(fields)`). Nothing to rewrite; the version also says that a Caseboard that
     // cannot read such rows must not open the case.
-    "CREATE TABLE field_dicts (id INTEGER PRIMARY KEY, source TEXT NOT NULL, dict BLOB NOT NULL);",
+    "CREATE TABLE field_dicts (id INTEGER PRIMARY KEY, source TEXT NOT NULL, dict BLOB NOT NULL, source_id INTEGER REFERENCES sources(id));",
 ];
 
 /// The schema version of the case behind `conn` (0: empty).
