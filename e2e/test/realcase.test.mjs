@@ -335,7 +335,10 @@ test("investigate from an entity and from an event hit; switching maps carries n
   await (await $("#map-layout")).selectByAttribute("value", "hierarchy");
   await waitFor(browser, async () => (await (await $("#map-layout")).isEnabled()) && (await (await $("#map")).getAttribute("data-layout")) === "hierarchy", "left-to-right layout", 30000);
   await waitFor(browser, async () => cb(["investigation", casePath, "show", String(entMap)]).layout === "hierarchy", "the layout saved with the map", 10000);
-  await browser.pause(1000);
+  // at rest after the layout: labels drawn (the fit animation used to end without a frame at
+  // rest, leaving the map without labels and edges)
+  const entNodes = (await mapNodes(browser)).length;
+  await waitFor(browser, async () => (await browser.execute(() => window.__cbMap.labelBoxes().length)) >= Math.min(3, entNodes), "labels on the left-to-right map", 10000);
   await shot(browser, "r06-1280-entity-map");
   // an event hit → Investigate
   await search("EventID:4688");
