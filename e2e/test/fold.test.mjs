@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
-import { cb, clickNode, nodeCount, openNodeMenu, root, shot, startDriver, tmpdir, waitFor } from "../lib/harness.mjs";
+import { cb, clickNode, nodeCount, openNodeMenu, pointer, root, shot, startDriver, tmpdir, waitFor } from "../lib/harness.mjs";
 
 const dir = tmpdir("fold");
 const casePath = path.join(dir, "fold.caseboard");
@@ -98,6 +98,21 @@ test("Fold similar folds what the map's edges say is similar; the pane and the m
   await (await $("#map-fit")).click();
   await browser.pause(600);
   const big = [...after1.folds].sort((a, b) => b.members.length - a.members.length)[0];
+  // a dragged fold keeps its spot: saved with the map (the CLI reads it back)
+  const saved = () => cb(["investigation", casePath, "show", String(map)]).folds.find((f) => f.id === big.id);
+  const was = saved();
+  const sp = await browser.execute((id) => window.__cbMap.screenPos(id), `fold:${big.id}`);
+  await pointer(browser, [
+    { type: "pointerMove", duration: 0, origin: "viewport", x: Math.round(sp.x), y: Math.round(sp.y) },
+    { type: "pointerDown", button: 0 },
+    { type: "pointerMove", duration: 200, origin: "viewport", x: Math.round(sp.x) + 60, y: Math.round(sp.y) + 40 },
+    { type: "pointerUp", button: 0 },
+  ]);
+  await waitFor(browser, async () => { const f = saved(); return f.x !== was.x || f.y !== was.y; }, "the fold's new spot saved", 10000);
+  const gp = await browser.execute((id) => window.__cbMap.position(id), `fold:${big.id}`);
+  const now = saved();
+  assert.ok(Math.abs(now.x - Math.round(gp.x)) <= 1 && Math.abs(now.y + Math.round(gp.y)) <= 1, `saved ${JSON.stringify(now)} vs drawn ${JSON.stringify(gp)}`);
+  console.log(`# fold ${big.id} dragged: saved (${was.x}, ${was.y}) → (${now.x}, ${now.y})`);
   await clickNode(browser, `fold:${big.id}`);
   await waitFor(browser, async () => (await $("#fold-panel")).isExisting(), "the fold's pane").catch(async (e) => {
     await shot(browser, "fx-fold-pane");

@@ -64,8 +64,10 @@ describe("graph model", () => {
     expect(isGroup("fold:4") && isFold("fold:4") && !isFold("group:4")).toBe(true);
     expect(foldNum("fold:4")).toBe(4);
     expect(groupNum("fold:4")).toBeNaN();
-    // a fold's place is not saved (its members' centre), nor is it a case node
-    expect(moveOps(g, ["fold:4"])).toEqual([]);
+    // a dragged fold saves its own spot (a fold is not a case node: no `move` of it)
+    g.mergeNodeAttributes("fold:4", { x: 150, y: -70 });
+    expect(moveOps(g, ["fold:4"])).toEqual([{ op: "move_folds", positions: [{ fold: 4, x: 150, y: 70 }] }]);
+    g.mergeNodeAttributes("fold:4", { x: 100, y: -30 });
     // unfolded: the fold node and its edge leave, the members are back where they were
     s.folds = [];
     s.nodes = s.nodes.map((n) => ({ ...n, visible: true }));

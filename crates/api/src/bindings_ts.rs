@@ -47,6 +47,7 @@ pub fn bindings(extra: &[String]) -> String {
         investigations::MapGroup::decl(),
         investigations::MapFold::decl(),
         investigations::GroupPosition::decl(),
+        investigations::FoldPosition::decl(),
         investigations::MapLayout::decl(),
         cb_graph::groups::Named::decl(),
         investigations::Member::decl(),

@@ -8,8 +8,8 @@ use cb_graph::investigation as inv;
 
 pub use cb_graph::groups::{GroupInfo, GroupKey, Member, MemberPage, DEFAULT_THRESHOLD};
 pub use inv::{
-    GroupPosition, InvestigationSummary, MapFold, MapGroup, MapLayout, MapNode, MapOp, MapState,
-    Position, TimeScope,
+    FoldPosition, GroupPosition, InvestigationSummary, MapFold, MapGroup, MapLayout, MapNode,
+    MapOp, MapState, Position, TimeScope,
 };
 
 /// The expansions a new map opens with: an alert's entities; an incident's alerts, then their

@@ -122,6 +122,10 @@ pub enum MapOp {
     Unfold {
         folds: Vec<i64>,
     },
+    /// Move folds (a drag): a fold keeps the spot it was dragged to.
+    MoveFolds {
+        positions: Vec<FoldPosition>,
+    },
     /// Choose the map's layout (saved with the map, restored when it is opened again) and
     /// save the positions it produced, as one step of the history.
     SetLayout {
@@ -132,6 +136,9 @@ pub enum MapOp {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         #[cfg_attr(feature = "ts", ts(as = "Option<Vec<GroupPosition>>", optional))]
         groups: Vec<GroupPosition>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[cfg_attr(feature = "ts", ts(as = "Option<Vec<FoldPosition>>", optional))]
+        folds: Vec<FoldPosition>,
     },
     /// Add the shortest path between two nodes.
     ShowPath {
@@ -168,6 +175,15 @@ pub struct Position {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GroupPosition {
     pub group: i64,
+    pub x: f64,
+    pub y: f64,
+}
+
+/// Where a fold (`fold:<id>`) was dragged to.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FoldPosition {
+    pub fold: i64,
     pub x: f64,
     pub y: f64,
 }
@@ -626,6 +642,16 @@ impl Model {
             }
             MapOp::Remove { nodes } => nodes.iter().try_for_each(|n| self.on_map(*n)),
             MapOp::Move { positions } => positions.iter().try_for_each(|p| self.on_map(p.node)),
+            MapOp::MoveFolds { positions } => positions.iter().try_for_each(|p| {
+                if self.folds.contains_key(&p.fold) {
+                    Ok(())
+                } else {
+                    Err(GraphError::Invalid(format!(
+                        "fold:{} is not on the map",
+                        p.fold
+                    )))
+                }
+            }),
             MapOp::Unfold { folds } => folds.iter().try_for_each(|f| {
                 if self.folds.contains_key(f) {
                     Ok(())
@@ -634,12 +660,18 @@ impl Model {
                 }
             }),
             MapOp::SetLayout {
-                positions, groups, ..
+                positions,
+                groups,
+                folds,
+                ..
             } => {
                 positions.iter().try_for_each(|p| self.on_map(p.node))?;
                 groups
                     .iter()
-                    .try_for_each(|g| self.group_on_map(g.group).map(|_| ()))
+                    .try_for_each(|g| self.group_on_map(g.group).map(|_| ()))?;
+                self.check(&MapOp::MoveFolds {
+                    positions: folds.clone(),
+                })
             }
             MapOp::Back if self.pos == 0 => Err(GraphError::Invalid(
                 "already at the start of the breadcrumb".into(),
@@ -867,6 +899,14 @@ impl Model {
                     self.folds.remove(f);
                 }
             }
+            MapOp::MoveFolds { positions } => {
+                for p in positions {
+                    if let Some(f) = self.folds.get_mut(&p.fold) {
+                        f.x = Some(p.x);
+                        f.y = Some(p.y);
+                    }
+                }
+            }
             MapOp::Remove { nodes } => {
                 for n in nodes {
                     self.graph.remove_node(*n);
@@ -896,8 +936,15 @@ impl Model {
                 layout,
                 positions,
                 groups,
+                folds,
             } => {
                 self.layout = *layout;
+                for p in folds {
+                    if let Some(f) = self.folds.get_mut(&p.fold) {
+                        f.x = Some(p.x);
+                        f.y = Some(p.y);
+                    }
+                }
                 for p in positions {
                     if let Some(m) = self.meta.get_mut(&p.node) {
                         m.x = Some(p.x);

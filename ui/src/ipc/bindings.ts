@@ -210,7 +210,7 @@ layout?: MapLayout, can_undo: boolean, can_redo: boolean, history_len: number, }
 
 export type Position = { node: NodeId, x: number, y: number, };
 
-export type MapOp = { "op": "expand", node: NodeId, query: string, limit: number | null, offset: number | null, } | { "op": "group", node: NodeId, query: string, threshold: number | null, } | { "op": "add_from_group", group: number, nodes: Array<NodeId>, } | { "op": "remove_groups", groups: Array<number>, } | { "op": "move_groups", positions: Array<GroupPosition>, pin: boolean | null, } | { "op": "add_nodes", nodes: Array<NodeId>, } | { "op": "hide", nodes: Array<NodeId>, groups?: Array<number>, } | { "op": "unhide", nodes: Array<NodeId>, groups?: Array<number>, } | { "op": "collapse", node: NodeId, } | { "op": "uncollapse", node: NodeId, } | { "op": "pin", node: NodeId, x: number, y: number, } | { "op": "unpin", node: NodeId, } | { "op": "remove", nodes: Array<NodeId>, } | { "op": "move", positions: Array<Position>, } | { "op": "set_time_scope", from: string | null, to: string | null, } | { "op": "navigate", node: NodeId, } | { "op": "back" } | { "op": "forward" } | { "op": "fold_similar", min: number | null, } | { "op": "unfold", folds: Array<number>, } | { "op": "set_layout", layout: MapLayout, positions?: Array<Position>, groups?: Array<GroupPosition>, } | { "op": "show_path", from: NodeId, to: NodeId, max_depth: number | null, kinds: Array<string> | null, };
+export type MapOp = { "op": "expand", node: NodeId, query: string, limit: number | null, offset: number | null, } | { "op": "group", node: NodeId, query: string, threshold: number | null, } | { "op": "add_from_group", group: number, nodes: Array<NodeId>, } | { "op": "remove_groups", groups: Array<number>, } | { "op": "move_groups", positions: Array<GroupPosition>, pin: boolean | null, } | { "op": "add_nodes", nodes: Array<NodeId>, } | { "op": "hide", nodes: Array<NodeId>, groups?: Array<number>, } | { "op": "unhide", nodes: Array<NodeId>, groups?: Array<number>, } | { "op": "collapse", node: NodeId, } | { "op": "uncollapse", node: NodeId, } | { "op": "pin", node: NodeId, x: number, y: number, } | { "op": "unpin", node: NodeId, } | { "op": "remove", nodes: Array<NodeId>, } | { "op": "move", positions: Array<Position>, } | { "op": "set_time_scope", from: string | null, to: string | null, } | { "op": "navigate", node: NodeId, } | { "op": "back" } | { "op": "forward" } | { "op": "fold_similar", min: number | null, } | { "op": "unfold", folds: Array<number>, } | { "op": "move_folds", positions: Array<FoldPosition>, } | { "op": "set_layout", layout: MapLayout, positions?: Array<Position>, groups?: Array<GroupPosition>, folds?: Array<FoldPosition>, } | { "op": "show_path", from: NodeId, to: NodeId, max_depth: number | null, kinds: Array<string> | null, };
 
 export type InvestigationSummary = { id: number, name: string, start: NodeId, created: string, nodes: number, groups: number, cursor: number, history_len: number, 
 /**
@@ -280,6 +280,8 @@ x: number | null, y: number | null,
 visible: boolean, };
 
 export type GroupPosition = { group: number, x: number, y: number, };
+
+export type FoldPosition = { fold: number, x: number, y: number, };
 
 export type MapLayout = "radial" | "force" | "hierarchy";
 

@@ -278,11 +278,15 @@ export function moveOps(g: MapGraph, ids: string[], pin: boolean | null = null):
   const ops: MapOp[] = [];
   const nodes = positionsOf(g, ids);
   if (nodes.length) ops.push({ op: "move", positions: nodes });
-  // (a fold's place is its members' centre: not saved)
   const groups = ids
     .filter((id) => id.startsWith("group:") && g.hasNode(id))
     .map((id) => ({ group: groupNum(id), x: Math.round(g.getNodeAttribute(id, "x")), y: -Math.round(g.getNodeAttribute(id, "y")) }));
   if (groups.length) ops.push({ op: "move_groups", positions: groups, pin });
+  // a dragged fold keeps its spot (saved with the map)
+  const folds = ids
+    .filter((id) => isFold(id) && g.hasNode(id))
+    .map((id) => ({ fold: foldNum(id), x: Math.round(g.getNodeAttribute(id, "x")), y: -Math.round(g.getNodeAttribute(id, "y")) }));
+  if (folds.length) ops.push({ op: "move_folds", positions: folds });
   return ops;
 }
 

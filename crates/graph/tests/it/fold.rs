@@ -109,6 +109,58 @@ fn similar_entities_fold_into_one_counted_node_and_unfold() {
     assert_eq!(inv::get(&st, m.id).unwrap(), f);
     let again = inv::apply(&mut st, m.id, MapOp::FoldSimilar { min: None }).unwrap();
     assert_eq!(again.folds, f.folds);
+    // a dragged fold keeps its spot (saved; one undo puts it back)
+    let dragged = f.folds[0].clone();
+    let to = (dragged.x.unwrap() + 321.0, dragged.y.unwrap() - 123.0);
+    let moved = inv::apply(
+        &mut st,
+        m.id,
+        MapOp::MoveFolds {
+            positions: vec![inv::FoldPosition {
+                fold: dragged.id,
+                x: to.0,
+                y: to.1,
+            }],
+        },
+    )
+    .unwrap();
+    let at = |s: &MapState| {
+        let x = s.folds.iter().find(|x| x.id == dragged.id).unwrap();
+        (x.x.unwrap(), x.y.unwrap())
+    };
+    assert_eq!(at(&moved), to);
+    assert_eq!(at(&inv::get(&st, m.id).unwrap()), to);
+    assert!(inv::apply(
+        &mut st,
+        m.id,
+        MapOp::MoveFolds {
+            positions: vec![inv::FoldPosition {
+                fold: 9_999,
+                x: 0.0,
+                y: 0.0
+            }],
+        },
+    )
+    .is_err());
+    assert_eq!(inv::undo(&mut st, m.id).unwrap().folds, again.folds);
+    // a chosen layout saves where it put the folds too (one step)
+    let laid = inv::apply(
+        &mut st,
+        m.id,
+        MapOp::SetLayout {
+            layout: inv::MapLayout::Hierarchy,
+            positions: vec![],
+            groups: vec![],
+            folds: vec![inv::FoldPosition {
+                fold: dragged.id,
+                x: 7.0,
+                y: -9.0,
+            }],
+        },
+    )
+    .unwrap();
+    assert_eq!(at(&laid), (7.0, -9.0));
+    assert_eq!(inv::undo(&mut st, m.id).unwrap().folds, again.folds);
     // unfold one: its members are back
     let one = f.folds[0].clone();
     let u = inv::apply(

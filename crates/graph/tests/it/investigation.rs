@@ -300,6 +300,7 @@ fn layout_is_saved_per_map_with_its_positions() {
                 y: -45.0,
             }],
             groups: vec![],
+            folds: vec![],
         },
     )
     .unwrap();
@@ -320,6 +321,7 @@ fn layout_is_saved_per_map_with_its_positions() {
             layout: MapLayout::Force,
             positions: vec![],
             groups: vec![],
+            folds: vec![],
         },
     )
     .unwrap();
@@ -335,6 +337,7 @@ fn layout_is_saved_per_map_with_its_positions() {
                 y: 0.0,
             }],
             groups: vec![],
+            folds: vec![],
         },
     )
     .is_err());
@@ -368,6 +371,7 @@ fn layout_is_saved_per_map_with_its_positions() {
             layout: MapLayout::Force,
             positions: vec![],
             groups: vec![],
+            folds: vec![],
         }
     );
 }
