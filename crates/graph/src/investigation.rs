@@ -610,6 +610,23 @@ impl Model {
             .ok_or_else(|| GraphError::Invalid(format!("group:{g} is not on the map")))
     }
 
+    fn place_folds(&mut self, positions: &[FoldPosition]) {
+        for p in positions {
+            if let Some(f) = self.folds.get_mut(&p.fold) {
+                f.x = Some(p.x);
+                f.y = Some(p.y);
+            }
+        }
+    }
+
+    fn fold_on_map(&self, f: i64) -> Result<()> {
+        if self.folds.contains_key(&f) {
+            Ok(())
+        } else {
+            Err(GraphError::Invalid(format!("fold:{f} is not on the map")))
+        }
+    }
+
     fn on_map(&self, n: NodeId) -> Result<()> {
         if self.meta.contains_key(&n) {
             Ok(())
@@ -642,23 +659,10 @@ impl Model {
             }
             MapOp::Remove { nodes } => nodes.iter().try_for_each(|n| self.on_map(*n)),
             MapOp::Move { positions } => positions.iter().try_for_each(|p| self.on_map(p.node)),
-            MapOp::MoveFolds { positions } => positions.iter().try_for_each(|p| {
-                if self.folds.contains_key(&p.fold) {
-                    Ok(())
-                } else {
-                    Err(GraphError::Invalid(format!(
-                        "fold:{} is not on the map",
-                        p.fold
-                    )))
-                }
-            }),
-            MapOp::Unfold { folds } => folds.iter().try_for_each(|f| {
-                if self.folds.contains_key(f) {
-                    Ok(())
-                } else {
-                    Err(GraphError::Invalid(format!("fold:{f} is not on the map")))
-                }
-            }),
+            MapOp::MoveFolds { positions } => {
+                positions.iter().try_for_each(|p| self.fold_on_map(p.fold))
+            }
+            MapOp::Unfold { folds } => folds.iter().try_for_each(|f| self.fold_on_map(*f)),
             MapOp::SetLayout {
                 positions,
                 groups,
@@ -669,9 +673,7 @@ impl Model {
                 groups
                     .iter()
                     .try_for_each(|g| self.group_on_map(g.group).map(|_| ()))?;
-                self.check(&MapOp::MoveFolds {
-                    positions: folds.clone(),
-                })
+                folds.iter().try_for_each(|f| self.fold_on_map(f.fold))
             }
             MapOp::Back if self.pos == 0 => Err(GraphError::Invalid(
                 "already at the start of the breadcrumb".into(),
@@ -899,14 +901,7 @@ impl Model {
                     self.folds.remove(f);
                 }
             }
-            MapOp::MoveFolds { positions } => {
-                for p in positions {
-                    if let Some(f) = self.folds.get_mut(&p.fold) {
-                        f.x = Some(p.x);
-                        f.y = Some(p.y);
-                    }
-                }
-            }
+            MapOp::MoveFolds { positions } => self.place_folds(positions),
             MapOp::Remove { nodes } => {
                 for n in nodes {
                     self.graph.remove_node(*n);
@@ -939,12 +934,7 @@ impl Model {
                 folds,
             } => {
                 self.layout = *layout;
-                for p in folds {
-                    if let Some(f) = self.folds.get_mut(&p.fold) {
-                        f.x = Some(p.x);
-                        f.y = Some(p.y);
-                    }
-                }
+                self.place_folds(folds);
                 for p in positions {
                     if let Some(m) = self.meta.get_mut(&p.node) {
                         m.x = Some(p.x);
