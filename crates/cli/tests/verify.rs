@@ -605,8 +605,8 @@ fn custody_report_lists_sources_actions_and_the_verify_result() {
 /// Events' fields are stored compressed with per-source zstd dictionaries (`field_dicts`): a
 /// dictionary edited outside Caseboard changes what every field it decodes says, so it is in
 /// the import's signed digests and `verify` names it.
-#[test]
-fn an_edited_fields_dictionary_fails() {
+/// A case holding one real OTRF lab file, which verifies.
+fn lab_case() -> Case {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("keys").join("analyst.key");
     let ev = dir.path().join("evidence");
@@ -618,6 +618,12 @@ fn an_edited_fields_dictionary_fails() {
     ok(&case.run(&["import", &c, "evidence/lab.zip"]));
     let (passed, v) = case.verify(&[]);
     assert!(passed, "{}", failures(&v));
+    case
+}
+
+#[test]
+fn an_edited_fields_dictionary_fails() {
+    let case = lab_case();
     let db = rusqlite::Connection::open(case.case()).unwrap();
     let dicts: i64 = db
         .query_row(
@@ -633,4 +639,28 @@ fn an_edited_fields_dictionary_fails() {
     );
     case.tamper("UPDATE field_dicts SET dict = CAST(substr(dict, 1, length(dict) - 8) || x'0000000000000000' AS BLOB) WHERE rowid = (SELECT min(rowid) FROM field_dicts);");
     fails_naming(&case, &[], &["field_dicts of source 1"]);
+}
+
+/// The events an entity is said to relate to before an expansion are counted at import; a
+/// count edited in the case file is named, with the entity.
+#[test]
+fn an_edited_event_count_fails() {
+    let case = lab_case();
+    let db = rusqlite::Connection::open(case.case()).unwrap();
+    let (entity, source): (i64, String) = db
+        .query_row(
+            "SELECT entity, source FROM entity_event_counts ORDER BY n DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    drop(db);
+    case.tamper(&format!(
+        "UPDATE entity_event_counts SET n = n + 1 WHERE entity = {entity} AND source = '{source}';"
+    ));
+    fails_naming(
+        &case,
+        &[],
+        &[&format!("entity:{entity} is said to relate to")],
+    );
 }

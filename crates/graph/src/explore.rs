@@ -465,38 +465,6 @@ fn count(store: &SqliteStore, node: NodeId, s: &Spec, arg: Option<&str>) -> Resu
     Ok(seen.len() as u64)
 }
 
-/// The `events` query's count and, from the same rows, the count per source (the
-/// `events:<source>` queries, whose sets are these rows of one source).
-fn count_events_by_source(
-    store: &SqliteStore,
-    node: NodeId,
-    s: &Spec,
-) -> Result<(u64, std::collections::BTreeMap<String, u64>)> {
-    // the set of `filtered` for an events query (the same join), with each event's source
-    debug_assert!(matches!(s.target, Target::Event));
-    let sql = format!(
-        "SELECT q.n, t.source FROM ({}) q JOIN search_docs t ON t.d = q.n * 4",
-        s.frag
-    );
-    let mut stmt = store.conn().prepare_cached(&sql)?;
-    bind(&mut stmt, &params(node, None, 0, 0))?;
-    let mut rows = stmt.raw_query();
-    let mut seen = std::collections::HashSet::new();
-    let mut by: std::collections::BTreeMap<String, u64> = Default::default();
-    while let Some(r) = rows.next()? {
-        if seen.insert(r.get::<_, i64>(0)?) {
-            let src = r.get_ref(1)?.as_str().unwrap_or("");
-            match by.get_mut(src) {
-                Some(n) => *n += 1,
-                None => {
-                    by.insert(src.to_string(), 1);
-                }
-            }
-        }
-    }
-    Ok((seen.len() as u64, by))
-}
-
 fn params(node: NodeId, arg: Option<&str>, limit: usize, offset: usize) -> Vec<Value> {
     vec![
         Value::Text(node.to_string()),
@@ -533,7 +501,10 @@ pub fn queries(store: &SqliteStore, node: NodeId) -> Result<Vec<QueryInfo>> {
     let mut by_source = None;
     for s in specs(node, kind.as_deref()) {
         let count = if matches!(node, NodeId::Entity(_)) && s.id == "events" {
-            let (n, by) = count_events_by_source(store, node, &s)?;
+            // counted at import (cb-store `event_counts`): the same distinct events the
+            // expansion reads, without walking a hub's relations
+            let by = cb_store::event_counts::of_entity(store.conn(), node.num())?;
+            let n = by.iter().map(|(_, n)| n).sum();
             by_source = Some(by);
             n
         } else {

@@ -209,11 +209,13 @@ impl Encoder {
     }
 
     /// The stored form of a fields JSON text of an event of `source`; trains that source's
-    /// dictionary (and stores it in `tx`, adding it to `readers`) when enough samples are in.
+    /// dictionary (and stores it in `tx` as owned by the import of `source_id`, adding it to
+    /// `readers`) when enough samples are in.
     pub(crate) fn encode(
         &mut self,
         json: &str,
         source: &str,
+        source_id: i64,
         tx: &Connection,
         readers: &Fields,
     ) -> std::io::Result<Vec<u8>> {
@@ -229,7 +231,7 @@ impl Encoder {
             e.sample_bytes += json.len();
             e.samples.push(json.as_bytes().to_vec());
             if e.sample_bytes >= SAMPLE_BYTES {
-                Self::train(e, source, tx, readers)?;
+                Self::train(e, source, source_id, tx, readers)?;
             }
         }
         Ok(out)
@@ -238,6 +240,7 @@ impl Encoder {
     fn train(
         e: &mut PerSource,
         source: &str,
+        source_id: i64,
         tx: &Connection,
         readers: &Fields,
     ) -> std::io::Result<()> {
@@ -255,11 +258,10 @@ impl Encoder {
         };
         let id = id.get();
         tx.execute(
-            // the import that trained it owns it (its source row is the newest one of this
-            // transaction): the dictionary is in that import's signed digests, so `verify`
-            // names a dictionary edited outside Caseboard
-            "INSERT OR IGNORE INTO field_dicts (id, source, dict, source_id) VALUES (?1, ?2, ?3, (SELECT max(id) FROM sources))",
-            rusqlite::params![id as i64, source, dict],
+            // the import that trained it owns it: the dictionary is in that import's signed
+            // digests, so `verify` names a dictionary edited outside Caseboard
+            "INSERT OR IGNORE INTO field_dicts (id, source, dict, source_id) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![id as i64, source, dict, source_id],
         )
         .map_err(std::io::Error::other)?;
         let stored: Vec<u8> = tx
@@ -299,7 +301,7 @@ mod tests {
         let json = r#"{"Image":"C:\\Windows\\System32\\cmd.exe","EventID":1,"Message":"Process Create: Image: C:\\Windows\\System32\\cmd.exe"}"#;
         let blob = Encoder::new()
             .unwrap()
-            .encode(json, "Sysmon", &conn, &f)
+            .encode(json, "Sysmon", 1, &conn, &f)
             .unwrap();
         assert!(blob.len() < json.len());
         assert_eq!(f.decode_text(ValueRef::Blob(&blob)).as_deref(), Some(json));
@@ -339,7 +341,7 @@ mod tests {
         let mut blobs = vec![];
         let mut i = 0;
         while !enc.has_dict("Sysmon") {
-            blobs.push((ev(i), enc.encode(&ev(i), "Sysmon", &conn, &f).unwrap()));
+            blobs.push((ev(i), enc.encode(&ev(i), "Sysmon", 1, &conn, &f).unwrap()));
             i += 1;
             assert!(i < 200_000, "no dictionary trained");
         }
@@ -349,7 +351,7 @@ mod tests {
         assert_eq!(n, 1);
         let alone = blobs.last().unwrap().1.len();
         for k in i..i + 50 {
-            blobs.push((ev(k), enc.encode(&ev(k), "Sysmon", &conn, &f).unwrap()));
+            blobs.push((ev(k), enc.encode(&ev(k), "Sysmon", 1, &conn, &f).unwrap()));
         }
         let with = blobs.last().unwrap().1.len();
         assert!(with < alone, "dictionary {with} bytes, alone {alone}");
@@ -366,13 +368,13 @@ mod tests {
         again.sync(&conn).unwrap();
         assert!(again.has_dict("Sysmon"));
         assert!(!again.has_dict("zeek.dns"));
-        let b = again.encode(&ev(7), "Sysmon", &conn, &f).unwrap();
+        let b = again.encode(&ev(7), "Sysmon", 1, &conn, &f).unwrap();
         assert!(zstd::zstd_safe::get_dict_id_from_frame(&b).is_some());
         assert_eq!(fresh.decode_text(ValueRef::Blob(&b)), Some(ev(7)));
         // the import that trained it rolled back: the next one compresses alone again
         conn.execute("DELETE FROM field_dicts", []).unwrap();
         again.sync(&conn).unwrap();
-        let b = again.encode(&ev(8), "Sysmon", &conn, &f).unwrap();
+        let b = again.encode(&ev(8), "Sysmon", 1, &conn, &f).unwrap();
         assert!(zstd::zstd_safe::get_dict_id_from_frame(&b).is_none());
     }
 }

@@ -177,6 +177,7 @@ impl SqliteStore {
             fields_enc,
             fields: self.fields.clone(),
             fts_body: String::new(),
+            event_counts: Default::default(),
         };
         match parse(&mut sink) {
             Ok(()) => {}
@@ -185,6 +186,7 @@ impl SqliteStore {
         }
         sink.flush_fts()?;
         sink.flush_rel_counts()?;
+        sink.event_counts.flush(&tx)?;
         sink.link_aliases()?;
         sink.counts.relations += crate::merge::link_session_hosts(&tx, &sink.derive_ips)?;
         let folded = crate::merge::fold_parent_placeholders(&tx, &sink.parented)?;
@@ -270,6 +272,8 @@ struct TxSink<'t, 'p> {
     fields: std::sync::Arc<crate::fields::Fields>,
     /// The search text of the current event (a buffer reused from event to event).
     fts_body: String,
+    /// Events per (entity, source) this file added (see `crate::event_counts`).
+    event_counts: crate::event_counts::Pending,
 }
 
 /// A per-file relation stored by this file: its row, how many records stated it, and (for
@@ -673,7 +677,13 @@ impl Sink for TxSink<'_, '_> {
         // the original fields, written once and compressed (see `crate::fields`)
         let fields = self
             .fields_enc
-            .encode(&json(&e.fields), &e.source, self.tx, &self.fields)
+            .encode(
+                &json(&e.fields),
+                &e.source,
+                self.source_id,
+                self.tx,
+                &self.fields,
+            )
             .map_err(|e| SinkError::Storage(format!("zstd: {e}")))?;
         self.tx
             .prepare_cached(
@@ -705,6 +715,7 @@ impl Sink for TxSink<'_, '_> {
             .map_err(st);
         self.fts_body = body;
         r?;
+        self.event_counts.event(id, &e.source);
         self.counts.events += 1;
         Ok(NodeId::Event(id))
     }
@@ -856,6 +867,11 @@ impl TxSink<'_, '_> {
             .and_then(|mut s| s.execute(params![from.to_string(), to.to_string(), kind, props, self.source_id, record as i64]))
             .map_err(st)?;
         self.counts.relations += 1;
+        if let (NodeId::Event(ev), NodeId::Entity(ent)) = (from, to) {
+            if self.event_counts.mention(self.tx, ev, ent).map_err(st)? {
+                self.event_counts.flush(self.tx).map_err(st)?;
+            }
+        }
         if kind == crate::merge::SESSION_FROM_IP || kind == crate::merge::HOST_HAS_IP {
             self.derive_ips.insert(to.to_string());
         }

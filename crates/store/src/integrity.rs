@@ -401,34 +401,58 @@ pub fn text_digest(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
-/// The rows an import writes, per table: the columns no later action changes (triage columns
-/// last: they are the values at import, which `verify` recovers by replaying the log).
-pub(crate) const TABLES: &[(&str, &str, usize)] = &[
-    ("events", "id, record, source, channel, event_id, time, summary, fields", 0),
-    ("alerts", "id, ext_id, name, alert_type, severity, provider, product, vendor, description, remediation, tactics, techniques, start_time, end_time, generated, compromised_entity, resource_id, extended, contains_alerts, raw, record, status, classification, owner, severity_override", 4),
-    ("incidents", "id, ext_id, reason, record, status, classification, owner, severity_override", 4),
-    ("entities", "id, kind, key, strength, label, alias, record", 0),
-    ("relations", "id, src, dst, kind, props, record, n", 0),
+/// One table whose rows an import writes, as its digests see them.
+pub(crate) struct Table {
+    pub name: &'static str,
+    /// The columns no later action changes (triage columns last: they are the values at
+    /// import, which `verify` recovers by replaying the log).
+    pub cols: &'static str,
+    /// How many of `cols` are triage columns.
+    pub triage: usize,
+    /// Row ids grow with insertion, so an import's rows are those above the highest id before
+    /// it began. When false (ids chosen otherwise) its rows are told apart by `source_id` alone.
+    pub ordered_ids: bool,
+}
+
+const fn table(name: &'static str, cols: &'static str, triage: usize) -> Table {
+    Table {
+        name,
+        cols,
+        triage,
+        ordered_ids: true,
+    }
+}
+
+/// The rows an import writes, per table.
+pub(crate) const TABLES: &[Table] = &[
+    table("events", "id, record, source, channel, event_id, time, summary, fields", 0),
+    table("alerts", "id, ext_id, name, alert_type, severity, provider, product, vendor, description, remediation, tactics, techniques, start_time, end_time, generated, compromised_entity, resource_id, extended, contains_alerts, raw, record, status, classification, owner, severity_override", 4),
+    table("incidents", "id, ext_id, reason, record, status, classification, owner, severity_override", 4),
+    table("entities", "id, kind, key, strength, label, alias, record", 0),
+    table("relations", "id, src, dst, kind, props, record, n", 0),
     // the zstd dictionaries events.fields are compressed with (cb-store `fields`): a
-    // dictionary edited outside Caseboard changes what every field it decodes says
-    ("field_dicts", "id, source, dict", 0),
+    // dictionary edited outside Caseboard changes what every field it decodes says. Its id
+    // is the zstd dictionary id, not in insertion order.
+    Table {
+        ordered_ids: false,
+        ..table("field_dicts", "id, source, dict", 0)
+    },
 ];
 
-/// The highest row id of each of [`TABLES`] (before an import: its rows come after).
+/// The highest row id of each of [`TABLES`] (before an import: its rows come after);
+/// `i64::MIN` for a table whose ids are not in insertion order.
 pub(crate) fn last_ids(conn: &Connection) -> Result<Vec<i64>> {
     TABLES
         .iter()
-        .map(|(t, _, _)| {
-            // a dictionary's id is the zstd dictionary id, not in insertion order: an import's
-            // dictionaries are told apart by their source_id alone
-            if *t == "field_dicts" {
+        .map(|t| {
+            if !t.ordered_ids {
                 return Ok(i64::MIN);
             }
-            Ok(
-                conn.query_row(&format!("SELECT ifnull(max(id), 0) FROM {t}"), [], |r| {
-                    r.get(0)
-                })?,
-            )
+            Ok(conn.query_row(
+                &format!("SELECT ifnull(max(id), 0) FROM {}", t.name),
+                [],
+                |r| r.get(0),
+            )?)
         })
         .collect()
 }
@@ -485,7 +509,16 @@ pub(crate) fn import_digests(
     before: &[i64],
 ) -> Result<std::collections::BTreeMap<String, TableDigest>> {
     let mut out = std::collections::BTreeMap::new();
-    for ((t, cols, triage), min) in TABLES.iter().zip(before) {
+    for (
+        Table {
+            name: t,
+            cols,
+            triage,
+            ..
+        },
+        min,
+    ) in TABLES.iter().zip(before)
+    {
         let mut stmt = conn.prepare(&format!(
             "SELECT {cols} FROM {t} WHERE id > ?1 AND source_id = ?2 ORDER BY id"
         ))?;
@@ -516,7 +549,13 @@ pub(crate) fn all_digests(
 ) -> Result<std::collections::BTreeMap<i64, std::collections::BTreeMap<String, TableDigest>>> {
     let mut out: std::collections::BTreeMap<i64, std::collections::BTreeMap<String, TableDigest>> =
         Default::default();
-    for (t, cols, triage) in TABLES {
+    for Table {
+        name: t,
+        cols,
+        triage,
+        ..
+    } in TABLES
+    {
         let mut stmt = conn.prepare(&format!(
             "SELECT source_id, {cols} FROM {t} WHERE source_id IS NOT NULL ORDER BY id"
         ))?;

@@ -223,7 +223,27 @@ INSERT INTO entity_fts(rowid, summary, body) SELECT n.id, n.label, n.kind || ' '
     // `cb_fields(fields)`). Nothing to rewrite; the version also says that a Caseboard that
     // cannot read such rows must not open the case.
     "CREATE TABLE field_dicts (id INTEGER PRIMARY KEY, source TEXT NOT NULL, dict BLOB NOT NULL, source_id INTEGER REFERENCES sources(id));",
+    // 7: the relation indexes cover the other end: a hub's neighbours (300k `mentions` of a
+    // host) are read from the index alone, without a table lookup per relation (perf corpus:
+    // listing a hub's queries -35 %, path between hubs -25 %). Same names: queries that say
+    // `INDEXED BY relations_src` keep working.
+    r#"
+DROP INDEX relations_src;
+DROP INDEX relations_dst;
+CREATE INDEX relations_src ON relations(src, kind, dst);
+CREATE INDEX relations_dst ON relations(dst, kind, src);
+-- events per (entity, source), see `crate::event_counts`; counted here for older cases
+CREATE TABLE entity_event_counts (
+    entity INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (entity, source)
+) WITHOUT ROWID;
+"#,
 ];
+
+/// The migration that creates `entity_event_counts`, counted from the relations once applied.
+const EVENT_COUNTS_VERSION: usize = 7;
 
 /// The schema version of the case behind `conn` (0: empty).
 pub fn version(conn: &Connection) -> rusqlite::Result<usize> {
@@ -246,6 +266,10 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<usize> {
         tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
     for (i, m) in MIGRATIONS.iter().enumerate().skip(current) {
         tx.execute_batch(m)?;
+        if i + 1 == EVENT_COUNTS_VERSION {
+            // what the case already holds, counted (nothing in a new case)
+            tx.execute_batch(&crate::event_counts::backfill_sql())?;
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;

@@ -445,7 +445,7 @@ impl SqliteStore {
                 Some(tables) => {
                     let empty = BTreeMap::new();
                     let now = digests.get(id).unwrap_or(&empty);
-                    for (t, _, _) in integrity::TABLES {
+                    for integrity::Table { name: t, .. } in integrity::TABLES {
                         let logged: TableDigest = serde_json::from_value(tables[*t].clone()).unwrap_or_default();
                         let cur = now.get(*t).cloned().unwrap_or(TableDigest { n: 0, digest: empty_digest() });
                         // a table newer than the import's record (field_dicts) that holds nothing of it
@@ -501,6 +501,12 @@ impl SqliteStore {
                     format!("rows claim to come from source {id}, which was never imported"),
                 );
             }
+        }
+        // the counts the map offers before an expansion, against a count of the relations
+        for (entity, source, stored, counted) in
+            crate::event_counts::check(&self.conn, FINDINGS_PER_CHECK + 1)?
+        {
+            f.add("counts", true, format!("entity:{entity}"), format!("entity:{entity} is said to relate to {stored} events of {source}; the relations hold {counted} (the counts were edited outside Caseboard)"));
         }
         sources.sort_by_key(|s| s.id);
         let case_key = keys.first().cloned();

@@ -516,3 +516,31 @@ fn both_import_orders_give_the_same_graph() {
         panic!("graphs differ:\nonly A→B: {only_a:#?}\nonly B→A: {only_b:#?}");
     }
 }
+
+/// The events counts each entity offers (counted at import, cb-store `event_counts`) are the
+/// totals its expansions read from the relations, on two real files imported together (with
+/// the process placeholders folded into the processes they are).
+#[test]
+fn event_counts_offered_are_the_expansions_totals() {
+    let st = imported(&[WMIC, LOCALADMIN]);
+    let ids = q1(&st, "SELECT id FROM entities ORDER BY id", &[]);
+    let mut checked = 0;
+    for id in ids {
+        let n = NodeId::Entity(id);
+        for q in cb_graph::queries(&st, n).unwrap() {
+            if q.id == "events" || q.id.starts_with("events:") {
+                let total = cb_graph::expand(&st, n, &q.id, 1, 0).unwrap().total;
+                assert_eq!(q.count, total, "{n} {}", q.id);
+                checked += 1;
+            }
+        }
+        // and the events query is offered with the count of a plain walk of the relations
+        let walked = q1(
+            &st,
+            "SELECT count(DISTINCT src) FROM relations WHERE dst = ?1 AND src LIKE 'event:%'",
+            &[&n.to_string()],
+        )[0];
+        assert_eq!(count(&st, n, "events"), walked as u64, "{n}");
+    }
+    assert!(checked > 1000, "{checked}");
+}

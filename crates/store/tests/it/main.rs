@@ -34,6 +34,24 @@ fn store_with_alerts(n: usize) -> (SqliteStore, Vec<NodeId>) {
     (s, ids)
 }
 
+/// A case file at `path` written by the first `version` migrations only, with one source row.
+fn case_at_schema(path: &std::path::Path, version: usize) -> Connection {
+    let c = Connection::open(path).unwrap();
+    for m in &MIGRATIONS[..version] {
+        c.execute_batch(m).unwrap();
+    }
+    c.pragma_update(None, "user_version", version as i64)
+        .unwrap();
+    c.pragma_update(None, "application_id", cb_store::migrations::APPLICATION_ID)
+        .unwrap();
+    c.execute(
+        "INSERT INTO sources (path, sha256, size, format, imported_at, counts, merged, skipped) VALUES ('f', 'h', 1, 'x', 't', '{}', 0, '[]')",
+        [],
+    )
+    .unwrap();
+    c
+}
+
 #[test]
 fn migrations_apply_from_scratch_and_are_idempotent() {
     let mut c = Connection::open_in_memory().unwrap();
@@ -55,16 +73,7 @@ fn upgrade_from_the_oldest_schema_keeps_data() {
     let path = dir.path().join("old.case");
     {
         // a case written by the first schema only
-        let c = Connection::open(&path).unwrap();
-        c.execute_batch(MIGRATIONS[0]).unwrap();
-        c.pragma_update(None, "user_version", 1).unwrap();
-        c.pragma_update(None, "application_id", cb_store::migrations::APPLICATION_ID)
-            .unwrap();
-        c.execute(
-            "INSERT INTO sources (path, sha256, size, format, imported_at, counts, merged, skipped) VALUES ('f', 'h', 1, 'x', 't', '{}', 0, '[]')",
-            [],
-        )
-        .unwrap();
+        let c = case_at_schema(&path, 1);
         c.execute(
             "INSERT INTO alerts (ext_id, name, alert_type, severity, status, provider, product, vendor, description, remediation, tactics, techniques,
              compromised_entity, resource_id, extended, contains_alerts, raw, source_id, record)
@@ -243,18 +252,7 @@ fn upgrade_from_schema_5_reads_old_and_new_event_fields() {
     let path = dir.path().join("v5.case");
     let old_fields = r#"{"Image":"C:\\Windows\\cmd.exe","EventID":1}"#;
     {
-        let c = Connection::open(&path).unwrap();
-        for m in &MIGRATIONS[..5] {
-            c.execute_batch(m).unwrap();
-        }
-        c.pragma_update(None, "user_version", 5).unwrap();
-        c.pragma_update(None, "application_id", cb_store::migrations::APPLICATION_ID)
-            .unwrap();
-        c.execute(
-            "INSERT INTO sources (path, sha256, size, format, imported_at, counts, merged, skipped) VALUES ('f', 'h', 1, 'x', 't', '{}', 0, '[]')",
-            [],
-        )
-        .unwrap();
+        let c = case_at_schema(&path, 5);
         c.execute(
             "INSERT INTO events (source_id, record, source, channel, event_id, time, summary, fields) VALUES (1, 1, 'Sysmon', '', '1', NULL, 'old', ?1)",
             [old_fields],
@@ -316,6 +314,70 @@ fn upgrade_from_schema_5_reads_old_and_new_event_fields() {
     let new = s.node_fields(new_id).unwrap();
     assert_eq!(new["fields"]["Image"], r"C:\Windows\notepad.exe");
     assert_eq!(new["fields"]["EventID"], 1);
+}
+
+/// A case of schema 6 is upgraded to relation indexes that hold both ends: its relations are
+/// kept, and a hub's neighbours are read from the index alone (no table lookup per row).
+#[test]
+fn upgrade_from_schema_6_keeps_relations_and_covers_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v6.case");
+    {
+        let c = case_at_schema(&path, 6);
+        for i in 1..=50 {
+            c.execute(
+                "INSERT INTO relations (src, dst, kind, props, source_id, record) VALUES (?1, 'entity:1', 'mentions', '{}', 1, ?2)",
+                rusqlite::params![format!("event:{i}"), i],
+            )
+            .unwrap();
+        }
+        c.execute(
+            "INSERT INTO relations (src, dst, kind, props, source_id, record) VALUES ('entity:2', 'entity:1', 'on_host', '{}', 1, 1)",
+            [],
+        )
+        .unwrap();
+    }
+    let s = SqliteStore::open(&path, Actor("t".into())).unwrap();
+    let c = s.conn();
+    let v: i64 = c
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v as usize, MIGRATIONS.len());
+    let n: i64 = c
+        .query_row(
+            "SELECT count(*) FROM relations WHERE dst = 'entity:1' AND kind = 'mentions'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 50);
+    for (index, cols) in [
+        ("relations_src", ["src", "kind", "dst"]),
+        ("relations_dst", ["dst", "kind", "src"]),
+    ] {
+        let got: Vec<String> = c
+            .prepare(&format!(
+                "SELECT name FROM pragma_index_info('{index}') ORDER BY seqno"
+            ))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(got, cols, "{index}");
+    }
+    let plan: Vec<String> = c
+        .prepare("EXPLAIN QUERY PLAN SELECT src FROM relations WHERE dst = 'entity:1' AND kind = 'mentions'")
+        .unwrap()
+        .query_map([], |r| r.get(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        plan.iter()
+            .any(|p| p.contains("COVERING INDEX relations_dst")),
+        "{plan:?}"
+    );
 }
 
 /// A case written by a newer Caseboard (a schema version this code does not know) is refused
