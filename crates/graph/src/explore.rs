@@ -496,6 +496,7 @@ fn check_node(store: &SqliteStore, node: NodeId) -> Result<Option<String>> {
 /// The exploration queries `node` offers, each with its count. Entities also offer one
 /// `events:<source>` query per log source that mentions them (ASC's Search tab).
 pub fn queries(store: &SqliteStore, node: NodeId) -> Result<Vec<QueryInfo>> {
+    let _read = crate::path::read_transaction(store.conn())?;
     let kind = check_node(store, node)?;
     let mut out = vec![];
     let mut by_source = None;

@@ -15,7 +15,11 @@ use crate::{explore, CaseGraph, EdgeView, Expansion, Result};
 use cb_domain::NodeId;
 use cb_store::SqliteStore;
 use rusqlite::Connection;
-use std::collections::HashMap;
+use std::collections::HashMap as StdMap;
+
+/// Node-id maps of one search (foldhash: ids are not attacker-chosen keys of a long-lived
+/// table, and SipHash was a tenth of a hub search).
+type HashMap<K, V> = StdMap<K, V, foldhash::fast::FixedState>;
 use std::ops::ControlFlow;
 
 /// A node's degree is counted up to this many relations per direction (a cost estimate for
@@ -87,7 +91,7 @@ const TIERS_ENTITY: &[&str] = &[
      SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind = 'possibly_same_as'",
 ];
 
-/// An event's relations are all of the middle tier.
+/// An event's relations are all of the middle tier (tiers 1 and 2 of a search round).
 const TIERS_EVENT: &[&str] = &[
     "SELECT src, dst, kind FROM relations WHERE src = ?1 AND kind <> 'possibly_same_as'
      UNION ALL
@@ -97,23 +101,30 @@ const TIERS_EVENT: &[&str] = &[
      SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind = 'possibly_same_as'",
 ];
 
-/// Call `f` with each neighbour of `n` over stored relations (only of `kinds` when given), in
-/// preference order, until it breaks.
+/// How many neighbour tiers a search round walks: the relation tiers of an entity, then
+/// incident membership.
+const TIERS: usize = TIERS_ENTITY.len() + 1;
+
+/// Call `f` with each neighbour of `n` in preference tier `tier` (`0..TIERS`: its relation
+/// tiers, then incident membership; none past them) over stored relations (only of `kinds`
+/// when given), until it breaks.
 fn each_neighbour(
     c: &Connection,
     n: NodeId,
+    tier: usize,
     kinds: Option<&[String]>,
     names: &mut Kinds,
     f: &mut dyn FnMut(NodeId, Edge) -> ControlFlow<()>,
 ) -> Result<ControlFlow<()>> {
     let keep = |k: &str| kinds.is_none_or(|ks| ks.iter().any(|x| x == k));
-    let tiers = if matches!(n, NodeId::Event(_)) {
-        TIERS_EVENT
+    // an event's relations are all of an entity's second tier (mentions) or third
+    let sql = if matches!(n, NodeId::Event(_)) {
+        tier.checked_sub(1).and_then(|t| TIERS_EVENT.get(t))
     } else {
-        TIERS_ENTITY
+        TIERS_ENTITY.get(tier)
     };
     let id = n.to_string();
-    for sql in tiers {
+    if let Some(sql) = sql {
         let mut stmt = c.prepare_cached(sql)?;
         let mut rows = stmt.query([&id])?;
         while let Some(r) = rows.next()? {
@@ -137,8 +148,9 @@ fn each_neighbour(
                 return Ok(ControlFlow::Break(()));
             }
         }
+        return Ok(ControlFlow::Continue(()));
     }
-    if keep("contains") {
+    if tier == TIERS_ENTITY.len() && keep("contains") {
         let (sql, i) = match n {
             NodeId::Incident(i) => ("SELECT a.id FROM incident_alerts ia JOIN alerts a ON a.ext_id = ia.alert_ext_id WHERE ia.incident_id = ?1 ORDER BY a.id", i),
             NodeId::Alert(a) => ("SELECT ia.incident_id FROM alerts a JOIN incident_alerts ia ON ia.alert_ext_id = a.ext_id WHERE a.id = ?1 ORDER BY ia.incident_id", a),
@@ -191,6 +203,16 @@ fn degree(c: &Connection, n: NodeId) -> Result<u64> {
     Ok(d.max(1) as u64)
 }
 
+/// A read transaction on `c` unless one is open already (dropped: rolled back, it wrote
+/// nothing).
+pub(crate) fn read_transaction(c: &Connection) -> Result<Option<rusqlite::Transaction<'_>>> {
+    Ok(if c.is_autocommit() {
+        Some(c.unchecked_transaction()?)
+    } else {
+        None
+    })
+}
+
 /// Depth and the step that reached each visited node (none for the side's start).
 type Visited = HashMap<NodeId, (usize, Option<(NodeId, Edge)>)>;
 
@@ -204,7 +226,7 @@ struct Side {
 impl Side {
     fn new(start: NodeId) -> Side {
         Side {
-            visited: HashMap::from([(start, (0, None))]),
+            visited: HashMap::from_iter([(start, (0, None))]),
             frontier: vec![start],
             depth: 0,
         }
@@ -215,12 +237,16 @@ impl Side {
 /// from them (a cost estimate, never a limit on what is read).
 const DEGREE_SAMPLE: usize = 64;
 
-/// Estimated total degree of `frontier`: the degrees of its first [`DEGREE_SAMPLE`] nodes,
-/// scaled to its length.
+/// Estimated total degree of `frontier`: the degrees of [`DEGREE_SAMPLE`] of its nodes spread
+/// evenly over it (a frontier lists a level's entities before its events: its first nodes
+/// alone would be mostly hubs), scaled to its length.
 fn cost(c: &Connection, frontier: &[NodeId], cache: &mut HashMap<NodeId, u64>) -> Result<u64> {
     let mut sum = 0u64;
-    let sample = &frontier[..frontier.len().min(DEGREE_SAMPLE)];
-    for &n in sample {
+    let k = frontier.len().min(DEGREE_SAMPLE);
+    let sample: Vec<NodeId> = (0..k)
+        .map(|i| frontier[(2 * i + 1) * frontier.len() / (2 * k)])
+        .collect();
+    for &n in &sample {
         let d = match cache.get(&n) {
             Some(&d) => d,
             None => {
@@ -251,6 +277,9 @@ pub fn path(
     kinds: Option<&[String]>,
 ) -> Result<Expansion> {
     let c = store.conn();
+    // one read transaction for the whole search: each of its thousands of statements would
+    // otherwise take and drop the case's read lock (system calls) on its own
+    let _read = read_transaction(c)?;
     let mut graph = CaseGraph::new();
     graph.load(store, from)?;
     graph.load(store, to)?;
@@ -264,7 +293,7 @@ pub fn path(
         });
     }
     let mut names = Kinds::default();
-    let mut degrees: HashMap<NodeId, u64> = HashMap::new();
+    let mut degrees: HashMap<NodeId, u64> = HashMap::default();
     let (mut fwd, mut bwd) = (Side::new(from), Side::new(to));
     let mut meet: Option<NodeId> = None;
     while fwd.depth + bwd.depth < max_depth && !fwd.frontier.is_empty() && !bwd.frontier.is_empty()
@@ -280,22 +309,28 @@ pub fn path(
         };
         let depth = mine.depth;
         let mut next = vec![];
-        for n in std::mem::take(&mut mine.frontier) {
-            let visited = &mut mine.visited;
-            let flow = each_neighbour(c, n, kinds, &mut names, &mut |m, e| {
-                if visited.contains_key(&m) {
-                    return ControlFlow::Continue(());
+        let frontier = std::mem::take(&mut mine.frontier);
+        // tier by tier over the whole level (every node found in a round is one step further,
+        // whatever its tier): a meeting over entity-to-entity relations is found before any
+        // hub's event mentions are read
+        'round: for tier in 0..TIERS {
+            for &n in &frontier {
+                let visited = &mut mine.visited;
+                let flow = each_neighbour(c, n, tier, kinds, &mut names, &mut |m, e| {
+                    if visited.contains_key(&m) {
+                        return ControlFlow::Continue(());
+                    }
+                    visited.insert(m, (depth + 1, Some((n, e))));
+                    if other.visited.contains_key(&m) {
+                        meet = Some(m);
+                        return ControlFlow::Break(());
+                    }
+                    next.push(m);
+                    ControlFlow::Continue(())
+                })?;
+                if flow.is_break() {
+                    break 'round;
                 }
-                visited.insert(m, (depth + 1, Some((n, e))));
-                if other.visited.contains_key(&m) {
-                    meet = Some(m);
-                    return ControlFlow::Break(());
-                }
-                next.push(m);
-                ControlFlow::Continue(())
-            })?;
-            if flow.is_break() {
-                break;
             }
         }
         mine.frontier = next;
