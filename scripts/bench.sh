@@ -20,7 +20,7 @@
 #      default a fresh temp dir; kept when given), CB (a caseboard binary, default the release
 #      build, built here).
 # Installs what it needs when missing: evtx_dump (cargo install evtx into .tools) and duckdb
-# (pip, in .tools/venv); rg from the system when present. No network beyond the package
+# (pip, in .tools/venv); rg (Debian's ripgrep package, apt-get). No network beyond the package
 # registries at install time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -221,6 +221,12 @@ search_bench() {
     printf '  %-40s %9s hits %8.1f ms\n' "$q" "$total" "$(echo "$best * 1000" | bc)"
   done
   echo "search $(pcts "$tmp/search.times")   (goal p95 < 50 ms)"
+  command -v rg >/dev/null || {
+    echo "bench: installing ripgrep (Debian package) for the rg comparison"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq ripgrep >/dev/null 2>&1 ||
+      echo "bench: ripgrep could NOT be installed"
+  }
   if command -v rg >/dev/null && [ -d "$tmp/json" ]; then
     : >"$tmp/rg.times"
     for q in mimikatz lsass.exe whoami rundll32 powershell conhost; do

@@ -33,6 +33,20 @@ struct Spec {
     label: &'static str,
     target: Target,
     frag: String,
+    /// The set also holds [`via_process`]'s rows (kept apart so that listing a node's queries
+    /// reads them once for every query that has them).
+    via_process: bool,
+}
+
+impl Spec {
+    /// The whole set's fragment.
+    fn full(&self) -> std::borrow::Cow<'_, str> {
+        if self.via_process {
+            union(&[self.frag.clone(), via_process()]).into()
+        } else {
+            self.frag.as_str().into()
+        }
+    }
 }
 
 const ENT_DST: &str = "CAST(substr(r.dst, 8) AS INTEGER)";
@@ -80,8 +94,8 @@ pub(crate) fn kinds_except(col: &str, excluded: &[&str]) -> Vec<String> {
 
 /// Rows `s` (the source entity's node id) of the relations into the node (`?1`) from an
 /// entity, of any kind but `excluded` (sorted, without `mentions`): index ranges around
-/// `mentions`, and the `mentions` made by entities (STIX reports) found through the source
-/// index, so a hub's 200k event mentions are never read one by one.
+/// `mentions`, and the `mentions` made by entities (STIX reports) as one range of the
+/// `(dst, kind, src)` index, so a hub's 200k event mentions are never read one by one.
 fn entities_into_node(excluded: &[&str]) -> String {
     let mut ex: Vec<&str> = excluded.to_vec();
     ex.push("mentions");
@@ -90,7 +104,7 @@ fn entities_into_node(excluded: &[&str]) -> String {
         .iter()
         .map(|k| format!("SELECT r.src AS s FROM relations r WHERE r.dst = ?1 AND {k} AND r.src LIKE 'entity:%'"))
         .collect();
-    parts.push("SELECT r.src FROM relations r INDEXED BY relations_src WHERE r.src >= 'entity:' AND r.src < 'entity;' AND r.kind = 'mentions' AND r.dst = ?1".into());
+    parts.push("SELECT r.src FROM relations r INDEXED BY relations_dst WHERE r.dst = ?1 AND r.kind = 'mentions' AND r.src >= 'entity:' AND r.src < 'entity;'".into());
     parts.join(" UNION ALL ")
 }
 
@@ -151,6 +165,15 @@ fn spec(id: &'static str, label: &'static str, target: Target, frag: String) -> 
         label,
         target,
         frag,
+        via_process: false,
+    }
+}
+
+/// A query whose set is `frag`'s rows and [`via_process`]'s.
+fn spec_via(id: &'static str, label: &'static str, target: Target, frag: String) -> Spec {
+    Spec {
+        via_process: true,
+        ..spec(id, label, target, frag)
     }
 }
 
@@ -321,20 +344,21 @@ fn specs(node: NodeId, entity_kind: Option<&str>) -> Vec<Spec> {
         NodeId::Entity(_) => {
             let mut v = vec![spec("alerts", "Related alerts", Alert, entity_alerts()), spec("incidents", "Incidents", Incident, entity_incidents())];
             let dw = |k: Option<&[&str]>| union(&[direct(k), seen_with()]);
-            let dpw = || union(&[direct(None), via_process(), seen_with()]);
+            // direct, seen with (and via a process: `spec_via`)
+            let dw_via = || union(&[direct(None), seen_with()]);
             match entity_kind.unwrap_or("") {
                 "host" => v.extend([
                     spec("sessions", "Logon sessions on it", Entity(&["host-logon-session"]), one_way(&["on_host"], false)),
                     spec("logons_from", "Hosts that logged on to it", Entity(&["host"]), two_steps(&["on_host"], false, &["from_host"], true)),
                     spec("logons_to", "Hosts it logged on to", Entity(&["host"]), two_steps(&["from_host"], false, &["on_host"], true)),
-                    spec("accounts", "Accounts seen on it", Entity(&["account"]), union(&[dpw(), two_steps(&["on_host"], false, &["logon_of"], true)])),
+                    spec_via("accounts", "Accounts seen on it", Entity(&["account"]), union(&[dw_via(), two_steps(&["on_host"], false, &["logon_of"], true)])),
                     spec("processes", "Processes on it", Entity(&["process"]), direct(None)),
                     spec("ips", "IP addresses it used", Entity(&["ip"]), dw(None)),
                     spec("peers", "Network peers", Entity(ANY), peers()),
-                    spec("files", "Files seen on it", Entity(&["file"]), union(&[direct(None), via_process()])),
+                    spec_via("files", "Files seen on it", Entity(&["file"]), direct(None)),
                 ]),
                 "account" => v.extend([
-                    spec("hosts", "Hosts", Entity(&["host"]), union(&[dpw(), two_steps(&["logon_of"], false, &["on_host"], true)])),
+                    spec_via("hosts", "Hosts", Entity(&["host"]), union(&[dw_via(), two_steps(&["logon_of"], false, &["on_host"], true)])),
                     spec("sessions", "Logon sessions", Entity(&["host-logon-session"]), one_way(&["logon_of"], false)),
                     spec("source_ips", "Source IP addresses", Entity(&["ip"]), dw(None)),
                     spec("processes", "Processes run", Entity(&["process"]), direct(None)),
@@ -374,7 +398,7 @@ fn specs(node: NodeId, entity_kind: Option<&str>) -> Vec<Spec> {
                 "file" => v.extend([
                     spec("hashes", "Hashes", Entity(&["filehash"]), direct(None)),
                     spec("processes", "Processes that ran it", Entity(&["process"]), direct(None)),
-                    spec("hosts", "Hosts where seen", Entity(&["host"]), dpw()),
+                    spec_via("hosts", "Hosts where seen", Entity(&["host"]), dw_via()),
                 ]),
                 _ => {}
             }
@@ -388,8 +412,12 @@ fn specs(node: NodeId, entity_kind: Option<&str>) -> Vec<Spec> {
 
 /// The fragment restricted to neighbours that exist and are of the query's target kind.
 fn filtered(node: NodeId, s: &Spec, by_source: bool) -> String {
-    let frag = &s.frag;
-    match s.target {
+    filtered_frag(node, s.target, &s.full(), by_source)
+}
+
+/// [`filtered`] of a fragment.
+fn filtered_frag(node: NodeId, target: Target, frag: &str, by_source: bool) -> String {
+    match target {
         Target::Alert => {
             let not_self = if matches!(node, NodeId::Alert(_)) {
                 " WHERE q.n <> ?2"
@@ -465,6 +493,53 @@ fn count(store: &SqliteStore, node: NodeId, s: &Spec, arg: Option<&str>) -> Resu
     Ok(seen.len() as u64)
 }
 
+/// The neighbours [`via_process`] reaches from `node`, each with its entity kind.
+fn via_process_rows(store: &SqliteStore, node: NodeId) -> Result<Vec<(i64, String)>> {
+    let sql = format!(
+        // CROSS JOIN: the rows first, then each one's entity (never the other way round)
+        "SELECT q.n, t.kind FROM ({}) q CROSS JOIN entities t ON t.id = q.n",
+        via_process()
+    );
+    let mut stmt = store.conn().prepare_cached(&sql)?;
+    bind(&mut stmt, &params(node, None, 0, 0))?;
+    let mut rows = stmt.raw_query();
+    let mut out = vec![];
+    while let Some(r) = rows.next()? {
+        out.push((r.get(0)?, r.get(1)?));
+    }
+    Ok(out)
+}
+
+/// [`count`] of an entity query that holds [`via_process`]'s rows, from those rows read once
+/// (`via`) and the rest of its set: the same neighbours [`filtered`] keeps (existing
+/// entities of the target kinds, not the node itself).
+fn count_with_via(
+    store: &SqliteStore,
+    node: NodeId,
+    s: &Spec,
+    kinds: &[&str],
+    via: &[(i64, String)],
+) -> Result<u64> {
+    let sql = format!(
+        "SELECT n FROM ({})",
+        filtered_frag(node, s.target, &s.frag, false)
+    );
+    let mut stmt = store.conn().prepare_cached(&sql)?;
+    bind(&mut stmt, &params(node, None, 0, 0))?;
+    let mut rows = stmt.raw_query();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(r) = rows.next()? {
+        seen.insert(r.get::<_, i64>(0)?);
+    }
+    let own = matches!(node, NodeId::Entity(_)).then(|| node.num());
+    for (n, k) in via {
+        if Some(*n) != own && (kinds.is_empty() || kinds.contains(&k.as_str())) {
+            seen.insert(*n);
+        }
+    }
+    Ok(seen.len() as u64)
+}
+
 fn params(node: NodeId, arg: Option<&str>, limit: usize, offset: usize) -> Vec<Value> {
     vec![
         Value::Text(node.to_string()),
@@ -500,6 +575,7 @@ pub fn queries(store: &SqliteStore, node: NodeId) -> Result<Vec<QueryInfo>> {
     let kind = check_node(store, node)?;
     let mut out = vec![];
     let mut by_source = None;
+    let mut via: Option<Vec<(i64, String)>> = None;
     for s in specs(node, kind.as_deref()) {
         let count = if matches!(node, NodeId::Entity(_)) && s.id == "events" {
             // counted at import (cb-store `event_counts`): the same distinct events the
@@ -508,6 +584,12 @@ pub fn queries(store: &SqliteStore, node: NodeId) -> Result<Vec<QueryInfo>> {
             let n = by.iter().map(|(_, n)| n).sum();
             by_source = Some(by);
             n
+        } else if let (true, Target::Entity(kinds)) = (s.via_process, s.target) {
+            let via = match &via {
+                Some(v) => v,
+                None => via.insert(via_process_rows(store, node)?),
+            };
+            count_with_via(store, node, &s, kinds, via)?
         } else {
             count(store, node, &s, None)?
         };

@@ -225,8 +225,8 @@ INSERT INTO entity_fts(rowid, summary, body) SELECT n.id, n.label, n.kind || ' '
     "CREATE TABLE field_dicts (id INTEGER PRIMARY KEY, source TEXT NOT NULL, dict BLOB NOT NULL, source_id INTEGER REFERENCES sources(id));",
     // 7: the relation indexes cover the other end: a hub's neighbours (300k `mentions` of a
     // host) are read from the index alone, without a table lookup per relation (perf corpus:
-    // listing a hub's queries -35 %, path between hubs -25 %). Same names: queries that say
-    // `INDEXED BY relations_src` keep working.
+    // listing a hub's queries -35 %, path between hubs -25 %; the mentions of a node made by
+    // entities are one range of `relations_dst`). Same names as before.
     r#"
 DROP INDEX relations_src;
 DROP INDEX relations_dst;
