@@ -91,15 +91,83 @@ const TIERS_ENTITY: &[&str] = &[
      SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind = 'possibly_same_as'",
 ];
 
-/// An event's relations are all of the middle tier (tiers 1 and 2 of a search round).
-const TIERS_EVENT: &[&str] = &[
-    "SELECT src, dst, kind FROM relations WHERE src = ?1 AND kind <> 'possibly_same_as'
+/// An event's relations, all of the middle tier (tier 1 of a search round): `possibly_same_as`
+/// links two entities only (cb-store's `link_aliases` is its one writer; no mapper emits it),
+/// so an event has nothing in the third tier, and a round over a hub's 100k events runs one
+/// statement per event, not two.
+const TIERS_EVENT: &[&str] = &["SELECT src, dst, kind FROM relations WHERE src = ?1
      UNION ALL
-     SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind <> 'possibly_same_as'",
-    "SELECT src, dst, kind FROM relations WHERE src = ?1 AND kind = 'possibly_same_as'
-     UNION ALL
-     SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind = 'possibly_same_as'",
-];
+     SELECT src, dst, kind FROM relations WHERE dst = ?1"];
+
+/// The tier an event's relations are in.
+const EVENT_TIER: usize = 1;
+
+/// Events whose relations one statement reads.
+const EVENT_BATCH: usize = 512;
+
+/// The step from `n` over the relation in columns `at..at + 3` (src, dst, kind) of `r`: the
+/// node at its other end and the edge (`None`: a kind not kept, or ids that are no node ids).
+fn step(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+    n: NodeId,
+    keep: &dyn Fn(&str) -> bool,
+    names: &mut Kinds,
+) -> Result<Option<(NodeId, Edge)>> {
+    let k = r.get_ref(at + 2)?.as_str().unwrap_or("");
+    if !keep(k) {
+        return Ok(None);
+    }
+    let (Ok(s), Ok(d)) = (
+        r.get_ref(at)?.as_str().unwrap_or("").parse::<NodeId>(),
+        r.get_ref(at + 1)?.as_str().unwrap_or("").parse::<NodeId>(),
+    ) else {
+        return Ok(None);
+    };
+    let other = if s == n { d } else { s };
+    Ok(Some((
+        other,
+        Edge {
+            src: s,
+            dst: d,
+            kind: names.id(k),
+        },
+    )))
+}
+
+/// [`each_neighbour`] of the events `evs` (tier [`EVENT_TIER`]) with one statement per batch:
+/// `f(event, neighbour, edge)`, the relations out of the events first, until it breaks.
+fn each_event_neighbour(
+    c: &Connection,
+    evs: &[NodeId],
+    kinds: Option<&[String]>,
+    names: &mut Kinds,
+    f: &mut dyn FnMut(NodeId, NodeId, Edge) -> ControlFlow<()>,
+) -> Result<ControlFlow<()>> {
+    let keep = |k: &str| kinds.is_none_or(|ks| ks.iter().any(|x| x == k));
+    let ids = serde_json::Value::from(evs.iter().map(|e| e.to_string()).collect::<Vec<_>>());
+    let mut stmt = c.prepare_cached(
+        "SELECT j.key, r.src, r.dst, r.kind FROM json_each(?1) j CROSS JOIN relations r ON r.src = j.value
+         UNION ALL
+         SELECT j.key, r.src, r.dst, r.kind FROM json_each(?1) j CROSS JOIN relations r ON r.dst = j.value",
+    )?;
+    let mut rows = stmt.query([ids.to_string()])?;
+    while let Some(r) = rows.next()? {
+        let Some(&n) = usize::try_from(r.get::<_, i64>(0)?)
+            .ok()
+            .and_then(|i| evs.get(i))
+        else {
+            continue;
+        };
+        let Some((other, e)) = step(r, 1, n, &keep, names)? else {
+            continue;
+        };
+        if f(n, other, e).is_break() {
+            return Ok(ControlFlow::Break(()));
+        }
+    }
+    Ok(ControlFlow::Continue(()))
+}
 
 /// How many neighbour tiers a search round walks: the relation tiers of an entity, then
 /// incident membership.
@@ -128,21 +196,8 @@ fn each_neighbour(
         let mut stmt = c.prepare_cached(sql)?;
         let mut rows = stmt.query([&id])?;
         while let Some(r) = rows.next()? {
-            let k = r.get_ref(2)?.as_str().unwrap_or("");
-            if !keep(k) {
+            let Some((other, e)) = step(r, 0, n, &keep, names)? else {
                 continue;
-            }
-            let (Ok(s), Ok(d)) = (
-                r.get_ref(0)?.as_str().unwrap_or("").parse::<NodeId>(),
-                r.get_ref(1)?.as_str().unwrap_or("").parse::<NodeId>(),
-            ) else {
-                continue;
-            };
-            let other = if s == n { d } else { s };
-            let e = Edge {
-                src: s,
-                dst: d,
-                kind: names.id(k),
             };
             if f(other, e).is_break() {
                 return Ok(ControlFlow::Break(()));
@@ -313,23 +368,41 @@ pub fn path(
         // tier by tier over the whole level (every node found in a round is one step further,
         // whatever its tier): a meeting over entity-to-entity relations is found before any
         // hub's event mentions are read
+        let visited = &mut mine.visited;
+        let mut visit = |n: NodeId, m: NodeId, e: Edge| {
+            if visited.contains_key(&m) {
+                return ControlFlow::Continue(());
+            }
+            visited.insert(m, (depth + 1, Some((n, e))));
+            if other.visited.contains_key(&m) {
+                meet = Some(m);
+                return ControlFlow::Break(());
+            }
+            next.push(m);
+            ControlFlow::Continue(())
+        };
+        let events: Vec<NodeId> = frontier
+            .iter()
+            .copied()
+            .filter(|n| matches!(n, NodeId::Event(_)))
+            .collect();
         'round: for tier in 0..TIERS {
             for &n in &frontier {
-                let visited = &mut mine.visited;
-                let flow = each_neighbour(c, n, tier, kinds, &mut names, &mut |m, e| {
-                    if visited.contains_key(&m) {
-                        return ControlFlow::Continue(());
-                    }
-                    visited.insert(m, (depth + 1, Some((n, e))));
-                    if other.visited.contains_key(&m) {
-                        meet = Some(m);
-                        return ControlFlow::Break(());
-                    }
-                    next.push(m);
-                    ControlFlow::Continue(())
-                })?;
+                if tier == EVENT_TIER && matches!(n, NodeId::Event(_)) {
+                    continue;
+                }
+                let flow =
+                    each_neighbour(c, n, tier, kinds, &mut names, &mut |m, e| visit(n, m, e))?;
                 if flow.is_break() {
                     break 'round;
+                }
+            }
+            if tier == EVENT_TIER {
+                // the level's events, many per statement
+                for chunk in events.chunks(EVENT_BATCH) {
+                    if each_event_neighbour(c, chunk, kinds, &mut names, &mut visit)?.is_break() {
+                        break 'round;
+                    }
                 }
             }
         }
