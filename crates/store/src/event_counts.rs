@@ -6,7 +6,7 @@
 //! both from the relations; cases from before the table are counted by migration 7. `verify`
 //! recounts the whole table ([`check`]).
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 
 /// The SQL that counts, from the relations, the events per source of the entities it
@@ -50,22 +50,34 @@ impl Pending {
     /// A relation from event `ev` to entity `ent` was stored. True when the totals should
     /// be written now ([`Pending::flush`]).
     pub(crate) fn mention(&mut self, tx: &Connection, ev: i64, ent: i64) -> rusqlite::Result<bool> {
-        if self.event.as_ref().is_none_or(|(id, _)| *id != ev) {
-            // a relation of an earlier event: its source from the case
-            let source: String = tx
-                .prepare_cached("SELECT source FROM search_docs WHERE d = ?1")?
-                .query_row([ev * 4], |r| r.get(0))?;
-            self.event(ev, &source);
-        }
-        if self.counted.contains(&ent) {
-            return Ok(false);
-        }
-        self.counted.push(ent);
-        let source = self
-            .event
-            .as_ref()
-            .map(|(_, s)| s.clone())
-            .unwrap_or_default();
+        let source = match &self.event {
+            Some((id, source)) if *id == ev => {
+                if self.counted.contains(&ent) {
+                    return Ok(false);
+                }
+                self.counted.push(ent);
+                source.clone()
+            }
+            _ => {
+                // a relation of an earlier event: counted unless the case holds another one
+                // between the two already (the one just stored is there), under the event's
+                // source (an event without a `search_docs` row is in no expansion's set)
+                let n: i64 = tx
+                    .prepare_cached("SELECT count(*) FROM relations WHERE src = ?1 AND dst = ?2")?
+                    .query_row(
+                        params![format!("event:{ev}"), format!("entity:{ent}")],
+                        |r| r.get(0),
+                    )?;
+                let source: Option<String> = tx
+                    .prepare_cached("SELECT source FROM search_docs WHERE d = ?1")?
+                    .query_row([ev * 4], |r| r.get(0))
+                    .optional()?;
+                match source {
+                    Some(s) if n == 1 => s,
+                    _ => return Ok(false),
+                }
+            }
+        };
         *self.totals.entry((ent, source)).or_default() += 1;
         Ok(self.totals.len() >= CAP)
     }

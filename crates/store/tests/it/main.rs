@@ -405,3 +405,54 @@ fn a_case_newer_than_the_code_is_refused_and_not_touched() {
     let wal = dir.path().join("newer.case-wal");
     assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0);
 }
+
+/// The events counts an import keeps: one per event and entity whatever the number of
+/// relations between them, a relation of an earlier event counted under that event's source,
+/// and the table equal to a count of the relations (what `verify` checks) across two imports.
+#[test]
+fn event_counts_are_distinct_events_per_source() {
+    let mut s = SqliteStore::in_memory(Actor("t".into())).unwrap();
+    let import = |s: &mut SqliteStore, sha: &str| {
+        let meta = SourceMeta {
+            path: format!("{sha}.jsonl"),
+            sha256: sha.into(),
+            size: 1,
+            format: "test".into(),
+        };
+        let mut host = None;
+        s.import_source(
+            &meta,
+            &mut |_, _| true,
+            &mut |sink: &mut dyn Sink| -> Result<(), SinkError> {
+                let h = cb_domain::EntityRecord::new("host").with("HostName", "ws1");
+                let (h, _) = sink.entity(&h, None, 1)?;
+                host = Some(h);
+                let ev = |source: &str| cb_domain::EventRecord {
+                    source: source.into(),
+                    summary: "e".into(),
+                    ..Default::default()
+                };
+                let a = sink.event(&ev("Sysmon"), 1)?;
+                let none = serde_json::Map::new();
+                sink.relation(a, h, "mentions", &none, 1)?;
+                sink.relation(a, h, "other", &none, 1)?;
+                let b = sink.event(&ev("SecurityEvent"), 2)?;
+                sink.relation(b, h, "mentions", &none, 2)?;
+                // a relation of the first event, stated after the second one
+                sink.relation(a, h, "late", &none, 1)?;
+                Ok(())
+            },
+        )
+        .unwrap();
+        host.unwrap()
+    };
+    let h = import(&mut s, "01");
+    let h2 = import(&mut s, "02");
+    assert_eq!(h, h2, "one host entity");
+    let counts = cb_store::event_counts::of_entity(s.conn(), h.num()).unwrap();
+    assert_eq!(
+        counts,
+        [("SecurityEvent".to_string(), 2), ("Sysmon".to_string(), 2)]
+    );
+    assert_eq!(cb_store::event_counts::check(s.conn(), 10).unwrap(), []);
+}
