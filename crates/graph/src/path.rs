@@ -91,15 +91,8 @@ const TIERS_ENTITY: &[&str] = &[
      SELECT src, dst, kind FROM relations WHERE dst = ?1 AND kind = 'possibly_same_as'",
 ];
 
-/// An event's relations, all of the middle tier (tier 1 of a search round): `possibly_same_as`
-/// links two entities only (cb-store's `link_aliases` is its one writer; no mapper emits it),
-/// so an event has nothing in the third tier, and a round over a hub's 100k events runs one
-/// statement per event, not two.
-const TIERS_EVENT: &[&str] = &["SELECT src, dst, kind FROM relations WHERE src = ?1
-     UNION ALL
-     SELECT src, dst, kind FROM relations WHERE dst = ?1"];
-
-/// The tier an event's relations are in.
+/// The tier an event's relations are in (all of them: `possibly_same_as` links two entities
+/// only, cb-store's `link_aliases` being its one writer), read by [`each_event_neighbour`].
 const EVENT_TIER: usize = 1;
 
 /// Events whose relations one statement reads.
@@ -185,12 +178,11 @@ fn each_neighbour(
     f: &mut dyn FnMut(NodeId, Edge) -> ControlFlow<()>,
 ) -> Result<ControlFlow<()>> {
     let keep = |k: &str| kinds.is_none_or(|ks| ks.iter().any(|x| x == k));
-    // an event's relations are all of an entity's second tier (mentions) or third
-    let sql = if matches!(n, NodeId::Event(_)) {
-        tier.checked_sub(1).and_then(|t| TIERS_EVENT.get(t))
-    } else {
-        TIERS_ENTITY.get(tier)
-    };
+    // an event's relations are read many events at a time (`each_event_neighbour`)
+    if matches!(n, NodeId::Event(_)) {
+        return Ok(ControlFlow::Continue(()));
+    }
+    let sql = TIERS_ENTITY.get(tier);
     let id = n.to_string();
     if let Some(sql) = sql {
         let mut stmt = c.prepare_cached(sql)?;
