@@ -482,15 +482,26 @@ fn bind(stmt: &mut rusqlite::CachedStatement<'_>, vals: &[Value]) -> rusqlite::R
 /// here (a hash set is several times faster than SQLite's `count(DISTINCT)` b-tree on a hub's
 /// 200k rows); [`expand`] reads the very same rows.
 fn count(store: &SqliteStore, node: NodeId, s: &Spec, arg: Option<&str>) -> Result<u64> {
-    let sql = format!("SELECT n FROM ({})", filtered(node, s, arg.is_some()));
-    let mut stmt = store.conn().prepare_cached(&sql)?;
+    Ok(neighbours(store, node, &filtered(node, s, arg.is_some()), arg)?.len() as u64)
+}
+
+/// The distinct neighbours `n` of a filtered set's rows.
+fn neighbours(
+    store: &SqliteStore,
+    node: NodeId,
+    set: &str,
+    arg: Option<&str>,
+) -> Result<std::collections::HashSet<i64>> {
+    let mut stmt = store
+        .conn()
+        .prepare_cached(&format!("SELECT n FROM ({set})"))?;
     bind(&mut stmt, &params(node, arg, 0, 0))?;
     let mut rows = stmt.raw_query();
     let mut seen = std::collections::HashSet::new();
     while let Some(r) = rows.next()? {
         seen.insert(r.get::<_, i64>(0)?);
     }
-    Ok(seen.len() as u64)
+    Ok(seen)
 }
 
 /// The neighbours [`via_process`] reaches from `node`, each with its entity kind.
@@ -520,17 +531,12 @@ fn count_with_via(
     kinds: &[&str],
     via: &[(i64, String)],
 ) -> Result<u64> {
-    let sql = format!(
-        "SELECT n FROM ({})",
-        filtered_frag(node, s.target, &s.frag, false)
-    );
-    let mut stmt = store.conn().prepare_cached(&sql)?;
-    bind(&mut stmt, &params(node, None, 0, 0))?;
-    let mut rows = stmt.raw_query();
-    let mut seen = std::collections::HashSet::new();
-    while let Some(r) = rows.next()? {
-        seen.insert(r.get::<_, i64>(0)?);
-    }
+    let mut seen = neighbours(
+        store,
+        node,
+        &filtered_frag(node, s.target, &s.frag, false),
+        None,
+    )?;
     let own = matches!(node, NodeId::Entity(_)).then(|| node.num());
     for (n, k) in via {
         if Some(*n) != own && (kinds.is_empty() || kinds.contains(&k.as_str())) {

@@ -380,9 +380,6 @@ pub fn path(
             .collect();
         'round: for tier in 0..TIERS {
             for &n in &frontier {
-                if tier == EVENT_TIER && matches!(n, NodeId::Event(_)) {
-                    continue;
-                }
                 let flow =
                     each_neighbour(c, n, tier, kinds, &mut names, &mut |m, e| visit(n, m, e))?;
                 if flow.is_break() {

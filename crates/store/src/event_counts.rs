@@ -20,43 +20,47 @@ fn count_sql(filter: &str) -> String {
     )
 }
 
-/// Migration 7's backfill: the table counted from what the case holds.
-pub(crate) fn backfill_sql() -> String {
-    format!(
-        "INSERT INTO entity_event_counts (entity, source, n) {}",
-        count_sql("1")
-    )
-}
-
 /// Entries held before they are added to the table (bounds memory).
 const CAP: usize = 100_000;
 
-/// Counts one import gathers: the current event, the entities it was already counted for,
-/// and the (entity, source) totals not yet written.
+/// Counts one import gathers: the current event (id, index of its source in `sources`), the
+/// entities it was already counted for, and the (entity, source index) totals not yet
+/// written. Sources are interned: a mention costs no string.
 #[derive(Default)]
 pub(crate) struct Pending {
-    event: Option<(i64, String)>,
+    event: Option<(i64, usize)>,
     counted: Vec<i64>,
-    totals: HashMap<(i64, String), u64>,
+    sources: Vec<String>,
+    totals: HashMap<(i64, usize), u64>,
 }
 
 impl Pending {
     /// An event was stored (its relations follow).
     pub(crate) fn event(&mut self, id: i64, source: &str) {
-        self.event = Some((id, source.to_string()));
+        self.event = Some((id, self.source(source)));
         self.counted.clear();
+    }
+
+    fn source(&mut self, source: &str) -> usize {
+        match self.sources.iter().position(|s| s == source) {
+            Some(i) => i,
+            None => {
+                self.sources.push(source.to_string());
+                self.sources.len() - 1
+            }
+        }
     }
 
     /// A relation from event `ev` to entity `ent` was stored. True when the totals should
     /// be written now ([`Pending::flush`]).
     pub(crate) fn mention(&mut self, tx: &Connection, ev: i64, ent: i64) -> rusqlite::Result<bool> {
-        let source = match &self.event {
-            Some((id, source)) if *id == ev => {
+        let source = match self.event {
+            Some((id, source)) if id == ev => {
                 if self.counted.contains(&ent) {
                     return Ok(false);
                 }
                 self.counted.push(ent);
-                source.clone()
+                source
             }
             _ => {
                 // a relation of an earlier event: counted unless the case holds another one
@@ -73,7 +77,7 @@ impl Pending {
                     .query_row([ev * 4], |r| r.get(0))
                     .optional()?;
                 match source {
-                    Some(s) if n == 1 => s,
+                    Some(s) if n == 1 => self.source(&s),
                     _ => return Ok(false),
                 }
             }
@@ -91,7 +95,7 @@ impl Pending {
         let mut totals: Vec<_> = self.totals.drain().collect();
         totals.sort_unstable();
         for ((ent, source), n) in totals {
-            st.execute(params![ent, source, n as i64])?;
+            st.execute(params![ent, self.sources[source], n as i64])?;
         }
         Ok(())
     }

@@ -232,18 +232,21 @@ DROP INDEX relations_src;
 DROP INDEX relations_dst;
 CREATE INDEX relations_src ON relations(src, kind, dst);
 CREATE INDEX relations_dst ON relations(dst, kind, src);
--- events per (entity, source), see `crate::event_counts`; counted here for older cases
+-- events per (entity, source), see `crate::event_counts`; counted here for older cases (the
+-- count `event_counts::check` makes, as it was when this migration was written)
 CREATE TABLE entity_event_counts (
     entity INTEGER NOT NULL,
     source TEXT NOT NULL,
     n INTEGER NOT NULL,
     PRIMARY KEY (entity, source)
 ) WITHOUT ROWID;
+INSERT INTO entity_event_counts (entity, source, n)
+SELECT CAST(substr(r.dst, 8) AS INTEGER), t.source, count(DISTINCT r.src)
+FROM relations r JOIN search_docs t ON t.d = CAST(substr(r.src, 7) AS INTEGER) * 4
+WHERE r.src LIKE 'event:%' AND r.dst LIKE 'entity:%'
+GROUP BY 1, 2;
 "#,
 ];
-
-/// The migration that creates `entity_event_counts`, counted from the relations once applied.
-const EVENT_COUNTS_VERSION: usize = 7;
 
 /// The schema version of the case behind `conn` (0: empty).
 pub fn version(conn: &Connection) -> rusqlite::Result<usize> {
@@ -266,10 +269,6 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<usize> {
         tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
     for (i, m) in MIGRATIONS.iter().enumerate().skip(current) {
         tx.execute_batch(m)?;
-        if i + 1 == EVENT_COUNTS_VERSION {
-            // what the case already holds, counted (nothing in a new case)
-            tx.execute_batch(&crate::event_counts::backfill_sql())?;
-        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;

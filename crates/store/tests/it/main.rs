@@ -5,18 +5,27 @@ use cb_store::migrations::{migrate, MIGRATIONS};
 use cb_store::{Actor, Classification, SourceMeta, SqliteStore, TriageChange};
 use rusqlite::Connection;
 
-fn store_with_alerts(n: usize) -> (SqliteStore, Vec<NodeId>) {
-    let mut s = SqliteStore::in_memory(Actor("judy".into())).unwrap();
-    let mut ids = Vec::new();
+/// Import one made-up source (`sha` names it) into `s` with `parse` as its parser.
+fn import(
+    s: &mut SqliteStore,
+    sha: &str,
+    parse: &mut dyn FnMut(&mut dyn Sink) -> Result<(), SinkError>,
+) {
     let meta = SourceMeta {
-        path: "t.jsonl".into(),
-        sha256: "00".into(),
+        path: format!("{sha}.jsonl"),
+        sha256: sha.into(),
         size: 1,
         format: "test".into(),
     };
-    s.import_source(
-        &meta,
-        &mut |_, _| true,
+    s.import_source(&meta, &mut |_, _| true, parse).unwrap();
+}
+
+fn store_with_alerts(n: usize) -> (SqliteStore, Vec<NodeId>) {
+    let mut s = SqliteStore::in_memory(Actor("judy".into())).unwrap();
+    let mut ids = Vec::new();
+    import(
+        &mut s,
+        "00",
         &mut |sink: &mut dyn Sink| -> Result<(), SinkError> {
             for i in 0..n {
                 let a = AlertRecord {
@@ -29,8 +38,7 @@ fn store_with_alerts(n: usize) -> (SqliteStore, Vec<NodeId>) {
             }
             Ok(())
         },
-    )
-    .unwrap();
+    );
     (s, ids)
 }
 
@@ -212,16 +220,10 @@ fn tampering_with_the_audit_chain_is_detected() {
 #[test]
 fn marking_an_entity_as_related_is_kept_and_audited() {
     let (mut s, ids) = store_with_alerts(1);
-    let meta = SourceMeta {
-        path: "e".into(),
-        sha256: "01".into(),
-        size: 1,
-        format: "test".into(),
-    };
     let mut ent = None;
-    s.import_source(
-        &meta,
-        &mut |_, _| true,
+    import(
+        &mut s,
+        "01",
         &mut |sink: &mut dyn Sink| -> Result<(), SinkError> {
             ent = Some(
                 sink.entity(
@@ -233,8 +235,7 @@ fn marking_an_entity_as_related_is_kept_and_audited() {
             );
             Ok(())
         },
-    )
-    .unwrap();
+    );
     let e = ent.unwrap();
     s.mark_related(ids[0], e, "same subnet as the attacker")
         .unwrap();
@@ -265,16 +266,10 @@ fn upgrade_from_schema_5_reads_old_and_new_event_fields() {
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(v as usize, MIGRATIONS.len());
-    let meta = SourceMeta {
-        path: "new.jsonl".into(),
-        sha256: "01".into(),
-        size: 1,
-        format: "test".into(),
-    };
     let mut new_id = None;
-    s.import_source(
-        &meta,
-        &mut |_, _| true,
+    import(
+        &mut s,
+        "01",
         &mut |sink: &mut dyn Sink| -> Result<(), SinkError> {
             let e = cb_domain::EventRecord {
                 source: "Sysmon".into(),
@@ -286,8 +281,7 @@ fn upgrade_from_schema_5_reads_old_and_new_event_fields() {
             new_id = Some(sink.event(&e, 1)?);
             Ok(())
         },
-    )
-    .unwrap();
+    );
     let new_id = new_id.unwrap();
     let types: Vec<String> = s
         .conn()
@@ -412,17 +406,11 @@ fn a_case_newer_than_the_code_is_refused_and_not_touched() {
 #[test]
 fn event_counts_are_distinct_events_per_source() {
     let mut s = SqliteStore::in_memory(Actor("t".into())).unwrap();
-    let import = |s: &mut SqliteStore, sha: &str| {
-        let meta = SourceMeta {
-            path: format!("{sha}.jsonl"),
-            sha256: sha.into(),
-            size: 1,
-            format: "test".into(),
-        };
+    let host_import = |s: &mut SqliteStore, sha: &str| {
         let mut host = None;
-        s.import_source(
-            &meta,
-            &mut |_, _| true,
+        import(
+            s,
+            sha,
             &mut |sink: &mut dyn Sink| -> Result<(), SinkError> {
                 let h = cb_domain::EntityRecord::new("host").with("HostName", "ws1");
                 let (h, _) = sink.entity(&h, None, 1)?;
@@ -442,12 +430,11 @@ fn event_counts_are_distinct_events_per_source() {
                 sink.relation(a, h, "late", &none, 1)?;
                 Ok(())
             },
-        )
-        .unwrap();
+        );
         host.unwrap()
     };
-    let h = import(&mut s, "01");
-    let h2 = import(&mut s, "02");
+    let h = host_import(&mut s, "01");
+    let h2 = host_import(&mut s, "02");
     assert_eq!(h, h2, "one host entity");
     let counts = cb_store::event_counts::of_entity(s.conn(), h.num()).unwrap();
     assert_eq!(
