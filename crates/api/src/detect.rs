@@ -511,6 +511,34 @@ pub struct Watching<'a, 'r> {
     det: &'a mut Streamed<'r>,
 }
 
+impl Watching<'_, '_> {
+    /// After the store took event `id`: match it against the rules.
+    fn watch(
+        &mut self,
+        id: cb_domain::NodeId,
+        rec: &cb_domain::EventRecord,
+        record: cb_domain::RecordNo,
+    ) -> cb_domain::NodeId {
+        self.det.flush();
+        if !self.det.rules.may_match(rec) {
+            return id;
+        }
+        let hit = self.det.rules.matches(rec);
+        if hit.is_empty() {
+            return id;
+        }
+        self.det.matches += hit.len() as u64;
+        self.det.pending = Some(Pending {
+            event: id.num(),
+            rules: hit,
+            time: rec.time.clone(),
+            record: record as i64,
+            host: String::new(),
+        });
+        id
+    }
+}
+
 impl cb_domain::Sink for Watching<'_, '_> {
     fn entity(
         &mut self,
@@ -551,23 +579,16 @@ impl cb_domain::Sink for Watching<'_, '_> {
         record: cb_domain::RecordNo,
     ) -> Result<cb_domain::NodeId, cb_domain::SinkError> {
         let id = self.inner.event(rec, record)?;
-        self.det.flush();
-        if !self.det.rules.may_match(rec) {
-            return Ok(id);
-        }
-        let hit = self.det.rules.matches(rec);
-        if hit.is_empty() {
-            return Ok(id);
-        }
-        self.det.matches += hit.len() as u64;
-        self.det.pending = Some(Pending {
-            event: id.num(),
-            rules: hit,
-            time: rec.time.clone(),
-            record: record as i64,
-            host: String::new(),
-        });
-        Ok(id)
+        Ok(self.watch(id, rec, record))
+    }
+    fn event_text(
+        &mut self,
+        rec: &cb_domain::EventRecord,
+        fields_json: &str,
+        record: cb_domain::RecordNo,
+    ) -> Result<cb_domain::NodeId, cb_domain::SinkError> {
+        let id = self.inner.event_text(rec, fields_json, record)?;
+        Ok(self.watch(id, rec, record))
     }
     fn relation(
         &mut self,

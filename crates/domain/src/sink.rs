@@ -42,6 +42,18 @@ pub trait Sink {
     ) -> Result<NodeId, SinkError>;
     /// Store one raw event.
     fn event(&mut self, rec: &EventRecord, record: RecordNo) -> Result<NodeId, SinkError>;
+    /// [`Sink::event`], given `rec.fields` already as JSON text (`serde_json::to_string`):
+    /// importers make it on their parsing thread, so a store that keeps the text need not
+    /// serialise it again on the writing one.
+    fn event_text(
+        &mut self,
+        rec: &EventRecord,
+        fields_json: &str,
+        record: RecordNo,
+    ) -> Result<NodeId, SinkError> {
+        let _ = fields_json;
+        self.event(rec, record)
+    }
     /// A typed, directed relation with its provenance.
     fn relation(
         &mut self,

@@ -116,11 +116,13 @@ impl<'a> Ctx<'a> {
         self.sink.skip(record, reason);
     }
 
+    /// `props_json`: `e.props` as JSON text when the mapper made it already.
     pub fn entity(
         &mut self,
         e: &EntityRecord,
         host_key: Option<&str>,
         record: RecordNo,
+        props_json: Option<&[u8]>,
     ) -> Result<(NodeId, String), SinkError> {
         let ck = &mut self.key_buf;
         ck.clear();
@@ -128,8 +130,13 @@ impl<'a> Ctx<'a> {
         ck.push(0x1f);
         ck.extend_from_slice(host_key.unwrap_or("").as_bytes());
         ck.push(0x1f);
-        if serde_json::to_writer(&mut *ck, &e.props).is_err() {
-            ck.clear();
+        match props_json {
+            Some(t) if !t.is_empty() => ck.extend_from_slice(t),
+            _ => {
+                if serde_json::to_writer(&mut *ck, &e.props).is_err() {
+                    ck.clear();
+                }
+            }
         }
         if let Some(hit) = self.cache.get(ck.as_slice()) {
             return Ok(hit.clone());
@@ -150,7 +157,8 @@ impl<'a> Ctx<'a> {
         let mut ids: Vec<Option<NodeId>> = vec![None; m.ents.len()];
         let mut host_key: Option<String> = None;
         if let Some(h) = m.host {
-            let (id, key) = self.entity(&m.ents[h].rec, None, record)?;
+            let e = &m.ents[h];
+            let (id, key) = self.entity(&e.rec, None, record, Some(&e.props_json))?;
             ids[h] = Some(id);
             host_key = Some(key);
         }
@@ -167,9 +175,9 @@ impl<'a> Ctx<'a> {
                     continue;
                 }
             }
-            ids[i] = Some(self.entity(&e.rec, hk, record)?.0);
+            ids[i] = Some(self.entity(&e.rec, hk, record, Some(&e.props_json))?.0);
         }
-        let ev = self.sink.event(&m.event, record)?;
+        let ev = self.sink.event_text(&m.event, &m.fields_json, record)?;
         let empty = Map::new();
         let mut seen: Vec<NodeId> = Vec::with_capacity(ids.len());
         for id in ids.iter().flatten() {

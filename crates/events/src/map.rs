@@ -21,6 +21,9 @@ pub(crate) struct Ent {
     /// (pid, time): a process named by pid only; the emitter first asks the sink for the
     /// latest creation of that pid on the host up to that time.
     pub lookup: Option<(String, String)>,
+    /// `rec.props` as JSON text (the emitter's cache key), made by [`map`] on the parsing
+    /// thread so the writing thread does not serialise it per mention.
+    pub props_json: Vec<u8>,
 }
 
 pub(crate) struct Rel {
@@ -35,6 +38,9 @@ pub(crate) struct Mapped {
     pub ents: Vec<Ent>,
     pub host: Option<usize>,
     pub rels: Vec<Rel>,
+    /// `event.fields` as JSON text (what the store compresses), made by [`map`] on the
+    /// parsing thread.
+    pub fields_json: String,
 }
 
 impl Mapped {
@@ -47,6 +53,7 @@ impl Mapped {
             ents: vec![],
             host: None,
             rels: vec![],
+            fields_json: String::new(),
         }
     }
     /// Add an entity (deduplicated); `None` when it has no properties.
@@ -62,6 +69,7 @@ impl Mapped {
             rec: e,
             on_host,
             lookup: None,
+            props_json: vec![],
         });
         Some(self.ents.len() - 1)
     }
@@ -422,6 +430,12 @@ pub(crate) fn map(table: Table, rec: Map<String, Value>) -> Mapped {
     };
     m.event.summary = cb_domain::identity::truncate(&m.event.summary, 400);
     m.event.fields = rec;
+    // the texts the writer needs, made here: for JSON lines and EVTX this is the parsing
+    // thread, and the writing thread (the import's bottleneck) only copies them
+    m.fields_json = serde_json::to_string(&m.event.fields).unwrap_or_else(|_| "{}".into());
+    for e in &mut m.ents {
+        e.props_json = serde_json::to_vec(&e.rec.props).unwrap_or_default();
+    }
     m
 }
 

@@ -166,10 +166,10 @@ pub(crate) fn import(r: impl Read, ctx: &mut Ctx<'_>, member: &str) -> Result<()
             }
             _ => {
                 let (e, hashes) = entity_of(&ty, &id, &obj);
-                let (node, _) = ctx.entity(&e, None, rec)?;
+                let (node, _) = ctx.entity(&e, None, rec, None)?;
                 ids.insert(id.clone(), node);
                 for h in hashes {
-                    let (hn, _) = ctx.entity(&h, None, rec)?;
+                    let (hn, _) = ctx.entity(&h, None, rec, None)?;
                     ctx.sink
                         .relation(node, hn, "FileHashes", &Map::new(), rec)?;
                 }

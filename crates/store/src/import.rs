@@ -674,11 +674,20 @@ impl Sink for TxSink<'_, '_> {
     }
 
     fn event(&mut self, e: &EventRecord, record: RecordNo) -> Result<NodeId, SinkError> {
+        self.event_text(e, &json(&e.fields), record)
+    }
+
+    fn event_text(
+        &mut self,
+        e: &EventRecord,
+        fields_json: &str,
+        record: RecordNo,
+    ) -> Result<NodeId, SinkError> {
         // the original fields, written once and compressed (see `crate::fields`)
         let fields = self
             .fields_enc
             .encode(
-                &json(&e.fields),
+                fields_json,
                 &e.source,
                 self.source_id,
                 self.tx,
