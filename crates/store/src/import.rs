@@ -1,6 +1,6 @@
 //! The import transaction: the store's implementation of [`cb_domain::Sink`].
 
-use crate::{audit, commit, Result, SqliteStore, StoreError};
+use crate::{audit, commit, Result, SqliteStore, StoreError, BUSY_TIMEOUT};
 use cb_domain::{
     identify, AlertRecord, Counts, EntityRecord, EventRecord, IncidentRecord, NodeId, RecordNo,
     Sink, SinkError,
@@ -129,11 +129,50 @@ impl SqliteStore {
         self.conn.execute_batch(&format!(
             "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 65536;"
         ))?;
+        let journal = self.rollback_journal_if_alone();
         let out = self.import_in_tx(meta, typed_path, &actor, progress, parse);
+        if journal {
+            // back to the WAL (allowed with other connections open): readers and analyst
+            // actions work as before
+            let wal = self
+                .conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0));
+            let _ = self.conn.pragma_update(None, "synchronous", "NORMAL");
+            if out.is_ok() {
+                wal?;
+            }
+        }
         let _ = self
             .conn
             .execute_batch("PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000;");
         out
+    }
+
+    /// Import through a rollback journal instead of the WAL when no other connection has the
+    /// case open (a batch import from the command line). In WAL mode every page an import
+    /// writes is written twice, to the WAL and again by the checkpoint; a rollback journal
+    /// holds only the old content of pages that existed before the file's transaction, so
+    /// the pages an import adds (nearly all it writes) are written once. An interrupted
+    /// import is rolled back from the journal when the case is next opened, as the WAL would
+    /// have been. With another connection open (the desktop app reading while it imports)
+    /// SQLite refuses the switch at once and the import goes through the WAL as before.
+    /// `synchronous = FULL` while journalled: the journal is synced before the case is
+    /// written. Returns whether the switch was made.
+    fn rollback_journal_if_alone(&mut self) -> bool {
+        if self.path == std::path::Path::new(":memory:") {
+            return false;
+        }
+        // asking must not wait: another connection holds the case for as long as it is open
+        let _ = self.conn.busy_timeout(std::time::Duration::ZERO);
+        let mode = self
+            .conn
+            .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0));
+        let _ = self.conn.busy_timeout(BUSY_TIMEOUT);
+        let switched = matches!(mode, Ok(m) if m.eq_ignore_ascii_case("delete"));
+        if switched {
+            let _ = self.conn.pragma_update(None, "synchronous", "FULL");
+        }
+        switched
     }
 
     fn import_in_tx(

@@ -169,7 +169,7 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         migrations::migrate(&mut conn)?;
         let file = (path != Path::new(":memory:")).then(|| path.to_path_buf());
         let fields = fields::Fields::load(&conn, file)?;
@@ -231,6 +231,9 @@ impl SqliteStore {
         Ok(out)
     }
 }
+
+/// How long a statement waits for another connection's lock before it fails.
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// (application_id, user_version) from an SQLite file's header (offsets 68 and 60), read
 /// without SQLite; `None` if it is not an SQLite file.

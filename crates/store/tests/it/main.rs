@@ -443,3 +443,102 @@ fn event_counts_are_distinct_events_per_source() {
     );
     assert_eq!(cb_store::event_counts::check(s.conn(), 10).unwrap(), []);
 }
+
+/// The journal format the case file's header states (bytes 18–19: 1 rollback journal, 2 WAL).
+fn header_journal(path: &std::path::Path) -> u8 {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(bytes[18], bytes[19]);
+    bytes[18]
+}
+
+/// An import that owns the case goes through a rollback journal (pages it adds are written
+/// once) and the case is back in WAL mode afterwards; a failed one leaves the case as it was;
+/// with another connection open the import goes through the WAL, as the reader needs.
+#[test]
+fn an_import_alone_uses_a_rollback_journal_and_leaves_the_case_in_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.case");
+    let mut s = SqliteStore::open_or_create(&path, Actor("t".into())).unwrap();
+    assert_eq!(header_journal(&path), 2);
+    let ev = |i: usize| cb_domain::EventRecord {
+        source: "Sysmon".into(),
+        summary: format!("event {i}"),
+        fields: serde_json::from_str(&format!(r#"{{"EventID":1,"n":{i}}}"#)).unwrap(),
+        ..Default::default()
+    };
+    let mut during = vec![];
+    import(&mut s, "a1", &mut |sink: &mut dyn Sink| {
+        during.push(header_journal(&path));
+        for i in 0..100 {
+            sink.event(&ev(i), i as u64 + 1)?;
+        }
+        Ok(())
+    });
+    assert_eq!(during, [1], "alone: a rollback journal while importing");
+    assert_eq!(header_journal(&path), 2, "WAL again afterwards");
+    let mode: String = s
+        .conn()
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+
+    // a failure half-way through: nothing of it stays, the case is in WAL mode
+    let meta = SourceMeta {
+        path: "b.jsonl".into(),
+        sha256: "b2".into(),
+        size: 1,
+        format: "test".into(),
+    };
+    let failed = s.import_source(&meta, &mut |_, _| true, &mut |sink: &mut dyn Sink| {
+        for i in 0..50 {
+            sink.event(&ev(i), i as u64 + 1)?;
+        }
+        Err(SinkError::Storage("disk gone".into()))
+    });
+    assert!(failed.is_err());
+    let count = |c: &Connection| -> (i64, i64) {
+        c.query_row(
+            "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sources)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(count(s.conn()), (100, 1));
+    assert_eq!(header_journal(&path), 2);
+
+    // another connection open (a reader): the import goes through the WAL and the reader
+    // keeps reading the case as it was before the import committed
+    let reader = Connection::open(&path).unwrap();
+    assert_eq!(count(&reader), (100, 1));
+    let mut during = vec![];
+    import(&mut s, "c3", &mut |sink: &mut dyn Sink| {
+        for i in 0..100 {
+            sink.event(&ev(i), i as u64 + 1)?;
+        }
+        during.push(header_journal(&path));
+        during.push(count(&reader).0 as u8);
+        Ok(())
+    });
+    assert_eq!(
+        during,
+        [2, 100],
+        "with a reader: WAL, and the reader is not blocked"
+    );
+    assert_eq!(count(&reader), (200, 2));
+    drop(reader);
+    drop(s);
+    // reopened: everything there, and the audit chain and each import's digests verify
+    let s = SqliteStore::open(&path, Actor("t".into())).unwrap();
+    assert_eq!(count(s.conn()), (200, 2));
+    let report = s.verify_integrity(&[]).unwrap();
+    assert_eq!(report.sources.len(), 2);
+    // (no analyst key signed here: only the missing signatures are reported)
+    let other: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.check != "signature" && f.check != "head")
+        .map(|f| format!("{f:?}"))
+        .collect();
+    assert!(other.is_empty(), "{other:?}");
+}
