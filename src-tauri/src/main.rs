@@ -17,6 +17,11 @@ mod state;
 mod switcher;
 mod triage;
 
+/// mimalloc, as in the command line: an import's records are allocated on its parsing thread
+/// and freed on its writing thread, which glibc's malloc serialises on an arena lock.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use tauri::Manager;
 
 fn main() {
