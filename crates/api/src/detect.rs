@@ -585,10 +585,14 @@ impl cb_domain::Sink for Watching<'_, '_> {
         &mut self,
         rec: &cb_domain::EventRecord,
         fields_json: &str,
+        prepared: &cb_domain::PreparedEvent,
         record: cb_domain::RecordNo,
     ) -> Result<cb_domain::NodeId, cb_domain::SinkError> {
-        let id = self.inner.event_text(rec, fields_json, record)?;
+        let id = self.inner.event_text(rec, fields_json, prepared, record)?;
         Ok(self.watch(id, rec, record))
+    }
+    fn preparer(&mut self) -> Option<cb_domain::EventPreparer> {
+        self.inner.preparer()
     }
     fn relation(
         &mut self,

@@ -14,4 +14,4 @@ pub mod time;
 
 pub use identity::{identify, Identity, Strength};
 pub use model::*;
-pub use sink::{RecordNo, Sink, SinkError};
+pub use sink::{EventPreparer, PreparedEvent, RecordNo, Sink, SinkError};

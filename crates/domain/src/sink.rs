@@ -8,6 +8,20 @@ use serde_json::{Map, Value};
 /// EVTX record id). Provenance of everything the record produced.
 pub type RecordNo = u64;
 
+/// What a sink's [`EventPreparer`] made of one event, for its [`Sink::event_text`]; opaque
+/// to importers, which only carry it from their parsing thread to the sink.
+#[derive(Debug, Default, Clone)]
+pub struct PreparedEvent {
+    /// The stored form of the event's fields (`None`: the sink makes it).
+    pub fields: Option<Vec<u8>>,
+    /// The event's search text (`None`: the sink makes it).
+    pub search_text: Option<String>,
+}
+
+/// Made by a sink for one file: `(event, its fields' JSON text)` → what the sink will need.
+/// It runs on the importer's parsing thread, so it holds nothing of the sink's transaction.
+pub type EventPreparer = Box<dyn FnMut(&EventRecord, &str) -> PreparedEvent + Send>;
+
 /// Why a sink refused a call. Any error aborts the file (and rolls it back); bad *records* are
 /// not errors: parsers report them with [`Sink::skip`] and go on.
 #[derive(Debug, thiserror::Error)]
@@ -42,17 +56,24 @@ pub trait Sink {
     ) -> Result<NodeId, SinkError>;
     /// Store one raw event.
     fn event(&mut self, rec: &EventRecord, record: RecordNo) -> Result<NodeId, SinkError>;
-    /// [`Sink::event`], given `rec.fields` already as JSON text (`serde_json::to_string`):
-    /// importers make it on their parsing thread, so a store that keeps the text need not
-    /// serialise it again on the writing one.
+    /// [`Sink::event`], given `rec.fields` already as JSON text (`serde_json::to_string`) and
+    /// what this sink's [`Sink::preparer`] made of the event: importers make both on their
+    /// parsing thread, so the writing thread need not serialise, compress or index-format
+    /// them again.
     fn event_text(
         &mut self,
         rec: &EventRecord,
         fields_json: &str,
+        prepared: &PreparedEvent,
         record: RecordNo,
     ) -> Result<NodeId, SinkError> {
-        let _ = fields_json;
+        let _ = (fields_json, prepared);
         self.event(rec, record)
+    }
+    /// Work on events this sink can have done on another thread (an importer's parsing
+    /// thread), for the file about to be parsed; `None`: none.
+    fn preparer(&mut self) -> Option<EventPreparer> {
+        None
     }
     /// A typed, directed relation with its provenance.
     fn relation(

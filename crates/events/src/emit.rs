@@ -177,7 +177,9 @@ impl<'a> Ctx<'a> {
             }
             ids[i] = Some(self.entity(&e.rec, hk, record, Some(&e.props_json))?.0);
         }
-        let ev = self.sink.event_text(&m.event, &m.fields_json, record)?;
+        let ev = self
+            .sink
+            .event_text(&m.event, &m.fields_json, &m.prepared, record)?;
         let empty = Map::new();
         let mut seen: Vec<NodeId> = Vec::with_capacity(ids.len());
         for id in ids.iter().flatten() {

@@ -44,6 +44,7 @@ pub(crate) fn import<R: Read + Seek + Send + 'static>(
     // parser (chunks), flattens and maps each record; this thread owns the sink (the SQLite
     // writes). Order, record numbers, skips and progress are as if one thread did it all.
     let (out, batches) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(IN_FLIGHT);
+    let mut prep = ctx.sink.preparer();
     std::thread::scope(|s| {
         s.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
@@ -59,6 +60,7 @@ pub(crate) fn import<R: Read + Seek + Send + 'static>(
                         if m.event.time.is_none() {
                             m.event.time = cb_domain::time::normalize(&rec.timestamp.to_string());
                         }
+                        m.prepare(&mut prep);
                         Ok((rec.event_record_id, m))
                     }
                     Err(e) => Err(e.to_string()),

@@ -41,9 +41,19 @@ pub(crate) struct Mapped {
     /// `event.fields` as JSON text (what the store compresses), made by [`map`] on the
     /// parsing thread.
     pub fields_json: String,
+    /// What the sink's preparer made of the event (on the parsing thread, where there is one).
+    pub prepared: cb_domain::PreparedEvent,
 }
 
 impl Mapped {
+    /// Run the sink's preparer (when it has one) on the finished event: what the parsing
+    /// threads do after mapping.
+    pub(crate) fn prepare(&mut self, prep: &mut Option<cb_domain::EventPreparer>) {
+        if let Some(p) = prep {
+            self.prepared = p(&self.event, &self.fields_json);
+        }
+    }
+
     fn new(source: &str) -> Self {
         Mapped {
             event: EventRecord {
@@ -54,6 +64,7 @@ impl Mapped {
             host: None,
             rels: vec![],
             fields_json: String::new(),
+            prepared: Default::default(),
         }
     }
     /// Add an entity (deduplicated); `None` when it has no properties.

@@ -93,6 +93,7 @@ fn json_lines(
     let max = ctx.settings.max_record_bytes;
     let (to_parse, parse_in) = std::sync::mpsc::sync_channel::<Vec<RawLine>>(IN_FLIGHT);
     let (parsed_out, parsed) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(IN_FLIGHT);
+    let mut prep = ctx.sink.preparer();
     std::thread::scope(|s| {
         s.spawn(move || {
             for batch in parse_in {
@@ -105,7 +106,9 @@ fn json_lines(
                             } else {
                                 parse_obj(&bytes).map(|o| {
                                     let t = table_of(&o).unwrap_or(table);
-                                    map(t, o)
+                                    let mut m = map(t, o);
+                                    m.prepare(&mut prep);
+                                    m
                                 })
                             };
                             Parsed::Rec(n, len, m)

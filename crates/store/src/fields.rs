@@ -142,7 +142,8 @@ pub(crate) struct Encoder {
 
 #[derive(Default)]
 struct PerSource {
-    dict: Option<(u32, zstd::bulk::Compressor<'static>)>,
+    /// The dictionary's id, a compressor with it, and its bytes (for [`Encoder::off_thread`]).
+    dict: Option<(u32, zstd::bulk::Compressor<'static>, Arc<[u8]>)>,
     samples: Vec<Vec<u8>>,
     sample_bytes: usize,
     /// Training failed: compress this source's events alone from now on.
@@ -182,7 +183,7 @@ impl Encoder {
             }
             let e = self.sources.entry(source).or_default();
             if e.dict.as_ref().map(|x| x.0) != Some(id as u32) {
-                e.dict = Some((id as u32, Self::dict_compressor(&d)?));
+                e.dict = Some((id as u32, Self::dict_compressor(&d)?, d.into()));
             }
             e.samples = vec![];
             e.sample_bytes = 0;
@@ -219,7 +220,7 @@ impl Encoder {
         tx: &Connection,
         readers: &Fields,
     ) -> std::io::Result<Vec<u8>> {
-        if let Some((_, c)) = self.sources.get_mut(source).and_then(|e| e.dict.as_mut()) {
+        if let Some((_, c, _)) = self.sources.get_mut(source).and_then(|e| e.dict.as_mut()) {
             return c.compress(json.as_bytes());
         }
         let out = self.plain.compress(json.as_bytes())?;
@@ -277,8 +278,38 @@ impl Encoder {
         }
         readers.add(id, &dict);
         e.no_dict = false;
-        e.dict = Some((id, Self::dict_compressor(&dict)?));
+        e.dict = Some((id, Self::dict_compressor(&dict)?, dict.into()));
         Ok(())
+    }
+
+    /// A compressor for another thread with this encoder's dictionaries as they are now: it
+    /// makes, for events of a source that has one, the very frame [`Encoder::encode`] would
+    /// (same level, dictionary and frame flags); events of other sources it leaves to
+    /// `encode`, which gathers samples and trains.
+    pub(crate) fn off_thread(&self) -> std::io::Result<OffThread> {
+        let mut by_source = HashMap::new();
+        for (source, e) in &self.sources {
+            if let Some((_, _, dict)) = &e.dict {
+                by_source.insert(source.clone(), Self::dict_compressor(dict)?);
+            }
+        }
+        Ok(OffThread { by_source })
+    }
+}
+
+/// See [`Encoder::off_thread`].
+pub(crate) struct OffThread {
+    by_source: HashMap<String, zstd::bulk::Compressor<'static>>,
+}
+
+impl OffThread {
+    /// The stored form of the fields JSON text of an event of `source`, when this thread can
+    /// make it.
+    pub(crate) fn compress(&mut self, source: &str, json: &str) -> Option<Vec<u8>> {
+        self.by_source
+            .get_mut(source)?
+            .compress(json.as_bytes())
+            .ok()
     }
 }
 

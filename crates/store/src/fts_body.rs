@@ -27,6 +27,18 @@ pub fn push_fields(out: &mut String, fields: &Map<String, Value>) {
     }
 }
 
+/// Append the search text of event `e` to `out`: its source, channel and event id, then
+/// [`push_event_fields`].
+pub fn push_event(out: &mut String, e: &cb_domain::EventRecord) {
+    out.push_str(&e.source);
+    out.push(' ');
+    out.push_str(&e.channel);
+    out.push(' ');
+    out.push_str(e.event_id.as_deref().unwrap_or(""));
+    out.push(' ');
+    push_event_fields(out, &e.fields);
+}
+
 /// The field that carries a rendered message (see the module doc).
 pub const MESSAGE: &str = "Message";
 

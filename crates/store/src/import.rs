@@ -713,26 +713,35 @@ impl Sink for TxSink<'_, '_> {
     }
 
     fn event(&mut self, e: &EventRecord, record: RecordNo) -> Result<NodeId, SinkError> {
-        self.event_text(e, &json(&e.fields), record)
+        self.event_text(e, &json(&e.fields), &Default::default(), record)
     }
 
     fn event_text(
         &mut self,
         e: &EventRecord,
         fields_json: &str,
+        prepared: &cb_domain::PreparedEvent,
         record: RecordNo,
     ) -> Result<NodeId, SinkError> {
-        // the original fields, written once and compressed (see `crate::fields`)
-        let fields = self
-            .fields_enc
-            .encode(
-                fields_json,
-                &e.source,
-                self.source_id,
-                self.tx,
-                &self.fields,
-            )
-            .map_err(|e| SinkError::Storage(format!("zstd: {e}")))?;
+        // the original fields, written once and compressed (see `crate::fields`): by the
+        // parsing thread when it could (see `preparer`)
+        let made;
+        let fields: &[u8] = match &prepared.fields {
+            Some(f) => f,
+            None => {
+                made = self
+                    .fields_enc
+                    .encode(
+                        fields_json,
+                        &e.source,
+                        self.source_id,
+                        self.tx,
+                        &self.fields,
+                    )
+                    .map_err(|e| SinkError::Storage(format!("zstd: {e}")))?;
+                &made
+            }
+        };
         self.tx
             .prepare_cached(
                 "INSERT INTO events (source_id, record, source, channel, event_id, time, summary, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -745,13 +754,10 @@ impl Sink for TxSink<'_, '_> {
         // the search index (see migration 3's comment and `crate::fts_body`)
         let mut body = std::mem::take(&mut self.fts_body);
         body.clear();
-        body.push_str(&e.source);
-        body.push(' ');
-        body.push_str(&e.channel);
-        body.push(' ');
-        body.push_str(e.event_id.as_deref().unwrap_or(""));
-        body.push(' ');
-        crate::fts_body::push_event_fields(&mut body, &e.fields);
+        match &prepared.search_text {
+            Some(t) => body.push_str(t),
+            None => crate::fts_body::push_event(&mut body, e),
+        }
         self.tx
             .prepare_cached("INSERT INTO search_docs(d, time, source) VALUES (?1, ?2, ?3)")
             .and_then(|mut s| s.execute(params![id * 4, e.time, e.source]))
@@ -766,6 +772,21 @@ impl Sink for TxSink<'_, '_> {
         self.event_counts.event(id, &e.source);
         self.counts.events += 1;
         Ok(NodeId::Event(id))
+    }
+
+    /// The parsing thread compresses the fields of events whose source has a dictionary
+    /// already (the same frame the writer would make) and makes every event's search text;
+    /// the writer, the import's bottleneck, only stores them.
+    fn preparer(&mut self) -> Option<cb_domain::EventPreparer> {
+        let mut zstd = self.fields_enc.off_thread().ok()?;
+        Some(Box::new(move |e: &EventRecord, fields_json: &str| {
+            let mut text = String::new();
+            crate::fts_body::push_event(&mut text, e);
+            cb_domain::PreparedEvent {
+                fields: zstd.compress(&e.source, fields_json),
+                search_text: Some(text),
+            }
+        }))
     }
 
     fn relation(

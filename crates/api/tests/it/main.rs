@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 mod contract;
+mod prepared;
 mod queue_view;
 mod rootcause;
 mod tidy;
