@@ -44,6 +44,8 @@ pub(crate) fn import<R: Read + Seek + Send + 'static>(
     // parser (chunks), flattens and maps each record; this thread owns the sink (the SQLite
     // writes). Order, record numbers, skips and progress are as if one thread did it all.
     let (out, batches) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(IN_FLIGHT);
+    // written batches go back to the parsing thread to be freed there (see `records`)
+    let (trash, written) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(IN_FLIGHT + 1);
     let mut prep = ctx.sink.preparer();
     std::thread::scope(|s| {
         s.spawn(move || {
@@ -66,6 +68,9 @@ pub(crate) fn import<R: Read + Seek + Send + 'static>(
                     Err(e) => Err(e.to_string()),
                 });
                 if batch.len() >= BATCH {
+                    while let Ok(done) = written.try_recv() {
+                        drop(done);
+                    }
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                     if out.send(full).is_err() {
                         return;
@@ -79,12 +84,12 @@ pub(crate) fn import<R: Read + Seek + Send + 'static>(
         let mut bad = 0u64;
         // on an error (a cancel) `batches` is dropped here, so the parsing thread stops
         for batch in batches {
-            for r in batch {
+            for r in &batch {
                 ctx.tick()?;
                 match r {
                     Ok((id, m)) => {
-                        let no = ctx.record_no(id);
-                        ctx.emit(&m, no)?;
+                        let no = ctx.record_no(*id);
+                        ctx.emit(m, no)?;
                     }
                     Err(e) => {
                         bad += 1;
@@ -93,6 +98,7 @@ pub(crate) fn import<R: Read + Seek + Send + 'static>(
                     }
                 }
             }
+            let _ = trash.try_send(batch);
         }
         Ok(())
     })
