@@ -754,10 +754,13 @@ impl Sink for TxSink<'_, '_> {
         // the search index (see migration 3's comment and `crate::fts_body`)
         let mut body = std::mem::take(&mut self.fts_body);
         body.clear();
-        match &prepared.search_text {
-            Some(t) => body.push_str(t),
-            None => crate::fts_body::push_event(&mut body, e),
-        }
+        let text: &str = match &prepared.search_text {
+            Some(t) => t,
+            None => {
+                crate::fts_body::push_event(&mut body, e);
+                &body
+            }
+        };
         self.tx
             .prepare_cached("INSERT INTO search_docs(d, time, source) VALUES (?1, ?2, ?3)")
             .and_then(|mut s| s.execute(params![id * 4, e.time, e.source]))
@@ -765,7 +768,7 @@ impl Sink for TxSink<'_, '_> {
         let r = self
             .tx
             .prepare_cached("INSERT INTO search_fts(rowid, summary, body) VALUES (?1, ?2, ?3)")
-            .and_then(|mut s| s.execute(params![id * 4, e.summary, body]))
+            .and_then(|mut s| s.execute(params![id * 4, e.summary, text]))
             .map_err(st);
         self.fts_body = body;
         r?;
