@@ -285,20 +285,24 @@ impl Encoder {
     /// A compressor for another thread with this encoder's dictionaries as they are now: it
     /// makes, for events of a source that has one, the very frame [`Encoder::encode`] would
     /// (same level, dictionary and frame flags); events of other sources it leaves to
-    /// `encode`, which gathers samples and trains.
-    pub(crate) fn off_thread(&self) -> std::io::Result<OffThread> {
-        let mut by_source = HashMap::new();
-        for (source, e) in &self.sources {
-            if let Some((_, _, dict)) = &e.dict {
-                by_source.insert(source.clone(), Self::dict_compressor(dict)?);
-            }
+    /// `encode`, which gathers samples and trains. Made per file or archive member, so it
+    /// only shares the dictionaries' bytes; a source's compressor is built at its first event.
+    pub(crate) fn off_thread(&self) -> OffThread {
+        let dicts = self
+            .sources
+            .iter()
+            .filter_map(|(source, e)| Some((source.clone(), e.dict.as_ref()?.2.clone())))
+            .collect();
+        OffThread {
+            dicts,
+            by_source: HashMap::new(),
         }
-        Ok(OffThread { by_source })
     }
 }
 
 /// See [`Encoder::off_thread`].
 pub(crate) struct OffThread {
+    dicts: HashMap<String, Arc<[u8]>>,
     by_source: HashMap<String, zstd::bulk::Compressor<'static>>,
 }
 
@@ -306,6 +310,11 @@ impl OffThread {
     /// The stored form of the fields JSON text of an event of `source`, when this thread can
     /// make it.
     pub(crate) fn compress(&mut self, source: &str, json: &str) -> Option<Vec<u8>> {
+        if !self.by_source.contains_key(source) {
+            // tried once: a dictionary zstd refuses leaves its source to `encode`
+            let c = Encoder::dict_compressor(&self.dicts.remove(source)?).ok()?;
+            self.by_source.insert(source.to_string(), c);
+        }
         self.by_source
             .get_mut(source)?
             .compress(json.as_bytes())

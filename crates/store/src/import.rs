@@ -781,7 +781,7 @@ impl Sink for TxSink<'_, '_> {
     /// already (the same frame the writer would make) and makes every event's search text;
     /// the writer, the import's bottleneck, only stores them.
     fn preparer(&mut self) -> Option<cb_domain::EventPreparer> {
-        let mut zstd = self.fields_enc.off_thread().ok()?;
+        let mut zstd = self.fields_enc.off_thread();
         Some(Box::new(move |e: &EventRecord, fields_json: &str| {
             let mut text = String::new();
             crate::fts_body::push_event(&mut text, e);
