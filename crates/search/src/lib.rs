@@ -134,7 +134,8 @@ pub fn search(
     let desc = opts.newest_first;
     let keep = opts.offset.saturating_add(opts.limit.min(10_000));
     type Key = (bool, Option<String>, i64);
-    let order = |a: &Key, b: &Key| {
+    // (no time, time, doc id), borrowed from the row: compared before anything is copied
+    let order_ref = |a: (bool, Option<&str>, i64), b: (bool, Option<&str>, i64)| {
         a.0.cmp(&b.0).then_with(|| {
             if desc {
                 b.1.cmp(&a.1).then(b.2.cmp(&a.2))
@@ -143,8 +144,13 @@ pub fn search(
             }
         })
     };
+    let order =
+        |a: &Key, b: &Key| order_ref((a.0, a.1.as_deref(), a.2), (b.0, b.1.as_deref(), b.2));
     let mut by_source: BTreeMap<String, u64> = BTreeMap::new();
     let mut top: Vec<Key> = Vec::new();
+    // the last of the page's top once `top` was cut to it: a row that does not come before it
+    // cannot be on the page (most rows of a large answer), so it is only counted
+    let mut worst: Option<Key> = None;
     {
         let mut st = conn.prepare(&format!(
             "{docs} SELECT d, time, source FROM docs WHERE {filter}"
@@ -161,11 +167,21 @@ pub fn search(
             if keep == 0 {
                 continue;
             }
-            let time: Option<String> = r.get(1)?;
-            top.push((time.is_none(), time, r.get(0)?));
+            let time = r.get_ref(1)?.as_str_or_null().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, e.into())
+            })?;
+            let d: i64 = r.get(0)?;
+            let key = (time.is_none(), time, d);
+            if let Some(w) = &worst {
+                if order_ref(key, (w.0, w.1.as_deref(), w.2)) != std::cmp::Ordering::Less {
+                    continue;
+                }
+            }
+            top.push((key.0, key.1.map(str::to_string), d));
             if top.len() >= 2 * keep.max(64) {
                 top.sort_by(order);
                 top.truncate(keep);
+                worst = top.last().cloned();
             }
         }
     }
