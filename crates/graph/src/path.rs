@@ -138,12 +138,11 @@ fn node_of(b: &[u8]) -> Option<NodeId> {
         let n = digits
             .iter()
             .fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'));
-        match k {
-            b"event" => return Some(NodeId::Event(n)),
-            b"entity" => return Some(NodeId::Entity(n)),
-            b"alert" => return Some(NodeId::Alert(n)),
-            b"incident" => return Some(NodeId::Incident(n)),
-            _ => {}
+        if let Some(id) = std::str::from_utf8(k)
+            .ok()
+            .and_then(|k| NodeId::from_parts(k, n))
+        {
+            return Some(id);
         }
     }
     std::str::from_utf8(b).ok()?.parse().ok()
@@ -207,12 +206,13 @@ fn each_event_neighbour(
     let keep = keeper(kinds);
     let mut keyed: Vec<(String, NodeId)> = evs.iter().map(|e| (e.to_string(), *e)).collect();
     keyed.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    // an event asked twice is read once
     keyed.dedup_by(|a, b| a.1 == b.1);
     for batch in keyed.chunks(EVENT_BATCH) {
         let (first, last) = (&batch[0].0, &batch[batch.len() - 1].0);
         // the batch's events not reached by the scan (from this index on)
         let mut i = 0;
-        let (mut useful, mut wasted) = (0usize, 0usize);
+        let (mut useful, mut wasted, mut gave_up) = (0usize, 0usize, false);
         {
             let mut stmt = c.prepare_cached(
                 "SELECT src, dst, kind FROM relations WHERE src >= ?1 AND src <= ?2",
@@ -246,17 +246,15 @@ fn each_event_neighbour(
                 wasted += 1;
                 if wasted > 2 * useful + SCAN_SLACK {
                     // batch[i..] is untouched: the row is no event's, and those before it are done
-                    break;
-                }
-                if i == batch.len() {
+                    gave_up = true;
                     break;
                 }
             }
-            if wasted <= 2 * useful + SCAN_SLACK {
+            if !gave_up {
                 i = batch.len();
             }
         }
-        let mut seek = |sql: &str, of: &[(String, NodeId)], out: bool| -> Result<ControlFlow<()>> {
+        let mut seek = |sql: &str, of: &[(String, NodeId)]| -> Result<ControlFlow<()>> {
             if of.is_empty() {
                 return Ok(ControlFlow::Continue(()));
             }
@@ -270,10 +268,9 @@ fn each_event_neighbour(
                 else {
                     continue;
                 };
-                let Some((other, mut st)) = step(r, 1, n, &keep, names)? else {
+                let Some((other, st)) = step(r, 1, n, &keep, names)? else {
                     continue;
                 };
-                st.out = out;
                 if f(n, other, st).is_break() {
                     return Ok(ControlFlow::Break(()));
                 }
@@ -283,7 +280,6 @@ fn each_event_neighbour(
         if seek(
             "SELECT j.key, r.dst, r.kind, 1 FROM json_each(?1) j CROSS JOIN relations r ON r.src = j.value",
             &batch[i..],
-            true,
         )?
         .is_break()
         {
@@ -293,7 +289,6 @@ fn each_event_neighbour(
             && seek(
                 "SELECT j.key, r.src, r.kind, 0 FROM json_each(?1) j CROSS JOIN relations r ON r.dst = j.value",
                 batch,
-                false,
             )?
             .is_break()
         {
