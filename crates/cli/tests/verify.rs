@@ -664,3 +664,33 @@ fn an_edited_event_count_fails() {
         &[&format!("entity:{entity} is said to relate to")],
     );
 }
+
+/// The entity pairs a path walks are kept at import; a pair edited in the case file, or one
+/// deleted, is named with both entities.
+#[test]
+fn an_edited_or_deleted_entity_pair_fails() {
+    let case = lab_case();
+    let db = rusqlite::Connection::open(case.case()).unwrap();
+    let pairs: Vec<(i64, i64)> = db
+        .prepare("SELECT a, b FROM co_mentions ORDER BY n DESC, a, b LIMIT 2")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    drop(db);
+    let [(a, b), (c, d)] = pairs[..] else {
+        panic!("the lab case has entity pairs: {pairs:?}")
+    };
+    case.tamper(&format!(
+        "UPDATE co_mentions SET n = n + 1 WHERE a = {a} AND b = {b}; DELETE FROM co_mentions WHERE a = {c} AND b = {d};"
+    ));
+    fails_naming(
+        &case,
+        &[],
+        &[
+            &format!("entity:{a} and entity:{b} are said to share"),
+            &format!("entity:{c} and entity:{d} are said to share no event"),
+        ],
+    );
+}

@@ -66,12 +66,7 @@ impl Pending {
                 // a relation of an earlier event: counted unless the case holds another one
                 // between the two already (the one just stored is there), under the event's
                 // source (an event without a `search_docs` row is in no expansion's set)
-                let n: i64 = tx
-                    .prepare_cached("SELECT count(*) FROM relations WHERE src = ?1 AND dst = ?2")?
-                    .query_row(
-                        params![format!("event:{ev}"), format!("entity:{ent}")],
-                        |r| r.get(0),
-                    )?;
+                let n = relations_between(tx, ev, ent)?;
                 let source: Option<String> = tx
                     .prepare_cached("SELECT source FROM search_docs WHERE d = ?1")?
                     .query_row([ev * 4], |r| r.get(0))
@@ -99,6 +94,15 @@ impl Pending {
         }
         Ok(())
     }
+}
+
+/// How many relations the case holds from event `ev` to entity `ent`.
+pub(crate) fn relations_between(tx: &Connection, ev: i64, ent: i64) -> rusqlite::Result<i64> {
+    tx.prepare_cached("SELECT count(*) FROM relations WHERE src = ?1 AND dst = ?2")?
+        .query_row(
+            params![format!("event:{ev}"), format!("entity:{ent}")],
+            |r| r.get(0),
+        )
 }
 
 /// Count the events of `entities` again from the relations (after relations moved from one

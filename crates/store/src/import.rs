@@ -217,6 +217,7 @@ impl SqliteStore {
             fields: self.fields.clone(),
             fts_body: String::new(),
             event_counts: Default::default(),
+            co_mentions: Default::default(),
         };
         match parse(&mut sink) {
             Ok(()) => {}
@@ -226,6 +227,7 @@ impl SqliteStore {
         sink.flush_fts()?;
         sink.flush_rel_counts()?;
         sink.event_counts.flush(&tx)?;
+        sink.co_mentions.flush(&tx)?;
         sink.link_aliases()?;
         sink.counts.relations += crate::merge::link_session_hosts(&tx, &sink.derive_ips)?;
         let folded = crate::merge::fold_parent_placeholders(&tx, &sink.parented)?;
@@ -313,6 +315,8 @@ struct TxSink<'t, 'p> {
     fts_body: String,
     /// Events per (entity, source) this file added (see `crate::event_counts`).
     event_counts: crate::event_counts::Pending,
+    /// Entity pairs related to one same event this file added (see `crate::co_mentions`).
+    co_mentions: crate::co_mentions::Pending,
 }
 
 /// A per-file relation stored by this file: its row, how many records stated it, and (for
@@ -773,6 +777,7 @@ impl Sink for TxSink<'_, '_> {
         self.fts_body = body;
         r?;
         self.event_counts.event(id, &e.source);
+        self.co_mentions.event(id);
         self.counts.events += 1;
         Ok(NodeId::Event(id))
     }
@@ -942,6 +947,9 @@ impl TxSink<'_, '_> {
         if let (NodeId::Event(ev), NodeId::Entity(ent)) = (from, to) {
             if self.event_counts.mention(self.tx, ev, ent).map_err(st)? {
                 self.event_counts.flush(self.tx).map_err(st)?;
+            }
+            if self.co_mentions.relation(self.tx, ev, ent).map_err(st)? {
+                self.co_mentions.flush(self.tx).map_err(st)?;
             }
         }
         if kind == crate::merge::SESSION_FROM_IP || kind == crate::merge::HOST_HAS_IP {

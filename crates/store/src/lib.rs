@@ -9,6 +9,7 @@
 //! * user text never reaches SQL except as a bound parameter.
 #![forbid(unsafe_code)]
 
+pub mod co_mentions;
 pub mod event_counts;
 pub mod fields;
 pub mod fts_body;

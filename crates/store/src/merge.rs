@@ -140,6 +140,7 @@ fn fold(tx: &Transaction, from: i64, to: i64) -> rusqlite::Result<()> {
     tx.prepare_cached("DELETE FROM relations WHERE src = ?1 AND dst = ?1")?
         .execute([&t])?;
     crate::event_counts::recount(tx, &[from, to])?;
+    crate::co_mentions::recount(tx, &[from, to])?;
     tx.prepare_cached("UPDATE entity_keys SET entity_id = ?2 WHERE entity_id = ?1")?
         .execute(params![from, to])?;
     tx.prepare_cached("DELETE FROM entities WHERE id = ?1")?

@@ -246,6 +246,26 @@ FROM relations r JOIN search_docs t ON t.d = CAST(substr(r.src, 7) AS INTEGER) *
 WHERE r.src LIKE 'event:%' AND r.dst LIKE 'entity:%'
 GROUP BY 1, 2;
 "#,
+    // 8: the entities related to one same event, per ordered pair, with the smallest such
+    // event and their number, see `crate::co_mentions` (what a path between two hubs walks
+    // instead of their events); counted here for older cases (the count
+    // `co_mentions::check` makes, as it was when this migration was written)
+    r#"
+CREATE TABLE co_mentions (
+    a INTEGER NOT NULL,
+    b INTEGER NOT NULL,
+    event INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (a, b)
+) WITHOUT ROWID;
+INSERT INTO co_mentions (a, b, event, n)
+SELECT CAST(substr(r1.dst, 8) AS INTEGER), CAST(substr(r2.dst, 8) AS INTEGER),
+       min(CAST(substr(r1.src, 7) AS INTEGER)), count(DISTINCT r1.src)
+FROM relations r1 JOIN relations r2 ON r2.src = r1.src
+WHERE r1.src LIKE 'event:%' AND r1.dst LIKE 'entity:%' AND r2.dst LIKE 'entity:%'
+  AND r2.dst <> r1.dst
+GROUP BY 1, 2;
+"#,
 ];
 
 /// The schema version of the case behind `conn` (0: empty).

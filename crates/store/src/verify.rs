@@ -508,6 +508,16 @@ impl SqliteStore {
         {
             f.add("counts", true, format!("entity:{entity}"), format!("entity:{entity} is said to relate to {stored} events of {source}; the relations hold {counted} (the counts were edited outside Caseboard)"));
         }
+        // the entity pairs a path walks, against a count of the relations
+        let said = |p: Option<(i64, i64)>| match p {
+            Some((ev, n)) => format!("{n} events (the first event:{ev})"),
+            None => "no event".to_string(),
+        };
+        for ((a, b), stored, counted) in
+            crate::co_mentions::check(&self.conn, FINDINGS_PER_CHECK + 1)?
+        {
+            f.add("counts", true, format!("entity:{a}"), format!("entity:{a} and entity:{b} are said to share {}; the relations hold {} (the pairs were edited outside Caseboard)", said(stored), said(counted)));
+        }
         sources.sort_by_key(|s| s.id);
         let case_key = keys.first().cloned();
         Ok(ChainReport {

@@ -557,3 +557,63 @@ fn counts_offered_are_the_expansions_totals() {
     assert!(checked > 1000, "{checked}");
     assert!(via > 10, "{via}");
 }
+
+/// The entity pairs a path walks (cb-store `co_mentions`, kept by each import and recounted
+/// when a process placeholder is folded) are, on two real files imported together in either
+/// order, exactly the pairs of distinct entities each event relates to: smallest event and
+/// number of events per ordered pair, from a walk of the relation rows in the test. `verify`'s
+/// recount agrees.
+#[test]
+fn entity_pairs_are_the_pairs_of_each_events_entities() {
+    for files in [[WMIC, LOCALADMIN], [LOCALADMIN, WMIC]] {
+        let st = imported(&files);
+        // event → its entities, from the relation rows
+        let mut of_event: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+        {
+            let mut stmt = st.conn().prepare("SELECT src, dst FROM relations").unwrap();
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .unwrap();
+            for r in rows {
+                let (src, dst) = r.unwrap();
+                if let (Ok(NodeId::Event(e)), Ok(NodeId::Entity(x))) = (src.parse(), dst.parse()) {
+                    of_event.entry(e).or_default().insert(x);
+                }
+            }
+        }
+        let mut want: BTreeMap<(i64, i64), (i64, i64)> = BTreeMap::new();
+        for (&e, xs) in &of_event {
+            for &a in xs {
+                for &b in xs.iter().filter(|&&b| b != a) {
+                    let w = want.entry((a, b)).or_insert((e, 0));
+                    w.0 = w.0.min(e);
+                    w.1 += 1;
+                }
+            }
+        }
+        let mut stmt = st
+            .conn()
+            .prepare("SELECT a, b, event, n FROM co_mentions ORDER BY a, b")
+            .unwrap();
+        let got: BTreeMap<(i64, i64), (i64, i64)> = stmt
+            .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(want.len() > 1000, "{}", want.len());
+        if got != want {
+            let missing: Vec<_> = want
+                .iter()
+                .filter(|(k, v)| got.get(k) != Some(v))
+                .take(5)
+                .collect();
+            let extra: Vec<_> = got
+                .iter()
+                .filter(|(k, v)| want.get(k) != Some(v))
+                .take(5)
+                .collect();
+            panic!("{files:?}: pairs differ: want {missing:?}, stored {extra:?}");
+        }
+        assert_eq!(cb_store::co_mentions::check(st.conn(), 10).unwrap(), []);
+    }
+}

@@ -542,3 +542,184 @@ fn an_import_alone_uses_a_rollback_journal_and_leaves_the_case_in_wal() {
         .collect();
     assert!(other.is_empty(), "{other:?}");
 }
+
+/// The entity pairs an import keeps (`co_mentions`): one row per ordered pair of distinct
+/// entities an event relates to, whatever the number of relations between them, with the
+/// smallest such event and the number of events; a relation of an earlier event adds that
+/// event's pairs; a second import adds to the counts; a process placeholder folded into the
+/// process it is takes its pairs along; the table equals a count of the relations.
+#[test]
+fn entity_pairs_are_kept_per_event_across_imports_and_folds() {
+    let mut s = SqliteStore::in_memory(Actor("t".into())).unwrap();
+    let none = serde_json::Map::new();
+    let ev = || cb_domain::EventRecord {
+        source: "Sysmon".into(),
+        summary: "e".into(),
+        ..Default::default()
+    };
+    let mut ids = vec![];
+    for sha in ["01", "02"] {
+        import(
+            &mut s,
+            sha,
+            &mut |sink: &mut dyn Sink| -> Result<(), SinkError> {
+                let (h, hk) = sink.entity(
+                    &cb_domain::EntityRecord::new("host").with("HostName", "ws1"),
+                    None,
+                    1,
+                )?;
+                let (u, _) = sink.entity(
+                    &cb_domain::EntityRecord::new("account")
+                        .with("Name", "bob")
+                        .with("NTDomain", "CORP"),
+                    Some(&hk),
+                    1,
+                )?;
+                let (ip, _) = sink.entity(
+                    &cb_domain::EntityRecord::new("ip").with("Address", "10.0.0.9"),
+                    None,
+                    1,
+                )?;
+                let a = sink.event(&ev(), 1)?;
+                sink.relation(a, h, "mentions", &none, 1)?;
+                sink.relation(a, h, "other", &none, 1)?;
+                sink.relation(a, u, "mentions", &none, 1)?;
+                let b = sink.event(&ev(), 2)?;
+                sink.relation(b, h, "mentions", &none, 2)?;
+                // a relation of the first event, stated after the second one
+                sink.relation(a, ip, "late", &none, 1)?;
+                ids = vec![h, u, ip, a, b];
+                Ok(())
+            },
+        );
+    }
+    let num = |n: NodeId| n.num();
+    let (h, u, ip) = (num(ids[0]), num(ids[1]), num(ids[2]));
+    let rows = |s: &SqliteStore| -> Vec<(i64, i64, i64, i64)> {
+        let mut st = s
+            .conn()
+            .prepare("SELECT a, b, event, n FROM co_mentions ORDER BY a, b")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    // the first import's first event relates h, u and ip; the second import's too
+    let first = 1;
+    let mut want = vec![
+        (h, u, first, 2),
+        (h, ip, first, 2),
+        (u, h, first, 2),
+        (u, ip, first, 2),
+        (ip, h, first, 2),
+        (ip, u, first, 2),
+    ];
+    want.sort_unstable();
+    assert_eq!(rows(&s), want);
+    assert_eq!(cb_store::co_mentions::check(s.conn(), 10).unwrap(), []);
+    assert_eq!(
+        cb_store::co_mentions::of_entity(s.conn(), h).unwrap(),
+        [(u.min(ip), first), (u.max(ip), first)]
+    );
+
+    // a placeholder parent (pid only) and the process it is (guid and pid) of one child:
+    // folded, its pairs move to the process
+    import(
+        &mut s,
+        "03",
+        &mut |sink: &mut dyn Sink| -> Result<(), SinkError> {
+            let (h, hk) = sink.entity(
+                &cb_domain::EntityRecord::new("host").with("HostName", "ws1"),
+                None,
+                1,
+            )?;
+            let strong = cb_domain::EntityRecord::new("process")
+                .with("ProcessGuid", "{11111111-2222-3333-4444-555555555555}")
+                .with("ProcessId", "100");
+            let (p, _) = sink.entity(&strong, Some(&hk), 1)?;
+            let (w, _) = sink.entity(
+                &cb_domain::EntityRecord::new("process").with("ProcessId", "100"),
+                Some(&hk),
+                1,
+            )?;
+            let child = cb_domain::EntityRecord::new("process")
+                .with("ProcessGuid", "{99999999-2222-3333-4444-555555555555}")
+                .with("ProcessId", "200");
+            let (c, _) = sink.entity(&child, Some(&hk), 1)?;
+            sink.relation(c, w, "ParentProcess", &none, 1)?;
+            sink.relation(c, p, "ParentProcess", &none, 2)?;
+            let e = sink.event(&ev(), 1)?;
+            sink.relation(e, w, "mentions", &none, 1)?;
+            sink.relation(e, h, "mentions", &none, 1)?;
+            let f = sink.event(&ev(), 2)?;
+            sink.relation(f, p, "mentions", &none, 2)?;
+            sink.relation(f, h, "mentions", &none, 2)?;
+            ids = vec![p, w, e, f];
+            Ok(())
+        },
+    );
+    let (p, w, e) = (num(ids[0]), num(ids[1]), num(ids[2]));
+    let gone: i64 = s
+        .conn()
+        .query_row("SELECT count(*) FROM entities WHERE id = ?1", [w], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(gone, 0, "the placeholder is folded");
+    let all = rows(&s);
+    assert!(all.iter().all(|r| r.0 != w && r.1 != w), "{all:?}");
+    assert!(
+        all.contains(&(p, h, e, 2)) && all.contains(&(h, p, e, 2)),
+        "{all:?}"
+    );
+    assert_eq!(cb_store::co_mentions::check(s.conn(), 10).unwrap(), []);
+}
+
+/// A case of schema 7 is upgraded with the entity pairs of its events counted from its
+/// relations.
+#[test]
+fn upgrade_from_schema_7_counts_entity_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v7.case");
+    {
+        let c = case_at_schema(&path, 7);
+        for (src, dst) in [
+            ("event:5", "entity:1"),
+            ("event:5", "entity:2"),
+            ("event:3", "entity:2"),
+            ("event:3", "entity:1"),
+            ("event:3", "entity:9"),
+            ("entity:9", "entity:1"),
+            ("alert:1", "entity:2"),
+        ] {
+            c.execute(
+                "INSERT INTO relations (src, dst, kind, props, source_id, record) VALUES (?1, ?2, 'mentions', '{}', 1, 1)",
+                [src, dst],
+            )
+            .unwrap();
+        }
+    }
+    let s = SqliteStore::open(&path, Actor("t".into())).unwrap();
+    let mut st = s
+        .conn()
+        .prepare("SELECT a, b, event, n FROM co_mentions ORDER BY a, b")
+        .unwrap();
+    let rows: Vec<(i64, i64, i64, i64)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            (1, 2, 3, 2),
+            (1, 9, 3, 1),
+            (2, 1, 3, 2),
+            (2, 9, 3, 1),
+            (9, 1, 3, 1),
+            (9, 2, 3, 1)
+        ]
+    );
+    assert_eq!(cb_store::co_mentions::check(s.conn(), 10).unwrap(), []);
+}
