@@ -28,6 +28,8 @@ use std::collections::HashMap as StdMap;
 type HashMap<K, V> = StdMap<K, V, foldhash::fast::FixedState>;
 use std::ops::ControlFlow;
 
+mod pairs;
+
 /// A node's degree is counted up to this many relations per direction (a cost estimate for
 /// choosing the side to grow, never a limit on what is read).
 pub const DEGREE_CAP: i64 = 10_000;
@@ -471,6 +473,12 @@ pub fn path(
         });
     }
     let mut names = Kinds::default();
+    // every kind: over entity pairs, unless the case has too many events of their own
+    if kinds.is_none() {
+        if let Some((ids, edges)) = pairs::search(c, from, to, max_depth, &mut names)? {
+            return expansion(store, &mut graph, ids, edges);
+        }
+    }
     let into_events = relations_into_events(c)?;
     let mut degrees: HashMap<NodeId, u64> = HashMap::default();
     let (mut fwd, mut bwd) = (Side::new(from), Side::new(to));
@@ -558,6 +566,19 @@ pub fn path(
         edges.push(view(st, cur));
         ids.push(st.parent);
         cur = st.parent;
+    }
+    expansion(store, &mut graph, ids, edges)
+}
+
+/// A path's nodes (loaded into `graph`) and edges as an expansion.
+fn expansion(
+    store: &SqliteStore,
+    graph: &mut CaseGraph,
+    ids: Vec<NodeId>,
+    edges: Vec<EdgeView>,
+) -> Result<Expansion> {
+    if ids.is_empty() {
+        return Ok(Expansion::default());
     }
     let mut nodes = vec![];
     for id in ids {

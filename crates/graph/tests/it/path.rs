@@ -43,6 +43,52 @@ fn shortest_path_bounded_and_typed() {
     assert_eq!(p.nodes.len(), 3, "{:?}", p.nodes);
 }
 
+/// Two real OTRF datasets imported into a new case.
+fn two_real_files() -> cb_store::SqliteStore {
+    let mut s = store();
+    for f in [
+        "fixtures/otrf-security-datasets/datasets/atomic/windows/defense_evasion/host/empire_wmic_add_user_backdoor.zip",
+        "fixtures/otrf-security-datasets/datasets/atomic/windows/discovery/host/empire_find_localadmin_smb_svcctl_OpenSCManager.zip",
+    ] {
+        cb_api::import_file(&mut s, &root().join(f), &mut |_| true).unwrap();
+    }
+    s
+}
+
+/// Neighbour → the kinds of the relations with it, per node.
+type Adjacency = std::collections::BTreeMap<
+    String,
+    std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+>;
+
+/// The relation rows as an undirected graph.
+fn relation_graph(s: &cb_store::SqliteStore) -> Adjacency {
+    let mut adj = Adjacency::new();
+    let mut st = s
+        .conn()
+        .prepare("SELECT src, dst, kind FROM relations")
+        .unwrap();
+    let rows = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .unwrap();
+    for r in rows {
+        let (a, b, k) = r.unwrap();
+        adj.entry(a.clone())
+            .or_default()
+            .entry(b.clone())
+            .or_default()
+            .insert(k.clone());
+        adj.entry(b).or_default().entry(a).or_default().insert(k);
+    }
+    adj
+}
+
 /// Every 2-step stretch of a real path is found again from its inner nodes.
 #[test]
 fn every_two_step_stretch_is_found_again() {
@@ -70,40 +116,9 @@ fn every_two_step_stretch_is_found_again() {
 /// breadth-first search over the relation rows, in the test.
 #[test]
 fn path_from_a_real_hub_is_found_and_shortest() {
-    use std::collections::{BTreeMap, BTreeSet, VecDeque};
-    let mut s = store();
-    for f in [
-        "fixtures/otrf-security-datasets/datasets/atomic/windows/defense_evasion/host/empire_wmic_add_user_backdoor.zip",
-        "fixtures/otrf-security-datasets/datasets/atomic/windows/discovery/host/empire_find_localadmin_smb_svcctl_OpenSCManager.zip",
-    ] {
-        cb_api::import_file(&mut s, &root().join(f), &mut |_| true).unwrap();
-    }
-    // the relation rows as an undirected graph: node → (neighbour → kinds)
-    let mut adj: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
-    {
-        let mut st = s
-            .conn()
-            .prepare("SELECT src, dst, kind FROM relations")
-            .unwrap();
-        let rows = st
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
-            .unwrap();
-        for r in rows {
-            let (a, b, k) = r.unwrap();
-            adj.entry(a.clone())
-                .or_default()
-                .entry(b.clone())
-                .or_default()
-                .insert(k.clone());
-            adj.entry(b).or_default().entry(a).or_default().insert(k);
-        }
-    }
+    use std::collections::{BTreeMap, VecDeque};
+    let s = two_real_files();
+    let adj = relation_graph(&s);
     assert_eq!(
         s.conn()
             .query_row("SELECT count(*) FROM incident_alerts", [], |r| r
@@ -175,4 +190,117 @@ fn path_from_a_real_hub_is_found_and_shortest() {
         // and nothing shorter exists
         assert!(path(&s, x, y, want - 1, None).unwrap().nodes.is_empty());
     }
+}
+
+/// Paths on a real case with detections (Sigma alerts whose `evidence` runs into events, so
+/// some events are nodes of their own besides the entity pairs a path walks): between hubs,
+/// ordinary entities, events and alerts, every path found is as short as a plain
+/// breadth-first search over the relation rows (in the test) says, within the depth, made of
+/// stored relations, and the same length as the search that reads every relation (taken when
+/// a kind filter is given; here every kind of the case).
+#[test]
+fn paths_over_entity_pairs_are_shortest_on_a_real_case_with_detections() {
+    use std::collections::{BTreeMap, BTreeSet, VecDeque};
+    let mut s = two_real_files();
+    cb_api::detect::detect(
+        &mut s,
+        &cb_api::detect::DetectSettings::default(),
+        &mut |_| true,
+    )
+    .unwrap();
+    let q = |sql: &str| -> Vec<String> {
+        let mut st = s.conn().prepare(sql).unwrap();
+        let rows = st.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    let evidence = q("SELECT DISTINCT dst FROM relations WHERE src LIKE 'alert:%' AND dst LIKE 'event:%' ORDER BY dst");
+    assert!(
+        evidence.len() >= 3,
+        "detections with evidence: {evidence:?}"
+    );
+    let adj = relation_graph(&s);
+    let deg = |n: &str| adj.get(n).map_or(0, |m| m.len());
+    // the ends: the five busiest entities, every 97th entity, evidence events, other events
+    // of the busiest host, alerts
+    let mut ends: Vec<String> = {
+        let mut e: Vec<&String> = adj.keys().filter(|n| n.starts_with("entity:")).collect();
+        e.sort_by_key(|n| (std::cmp::Reverse(deg(n)), n.to_string()));
+        e.iter().take(5).map(|n| n.to_string()).collect()
+    };
+    let entities = q("SELECT 'entity:' || id FROM entities ORDER BY id");
+    ends.extend(entities.iter().step_by(97).cloned());
+    ends.extend(evidence.iter().take(3).cloned());
+    let busiest = ends[0].clone();
+    ends.extend(
+        adj[&busiest]
+            .keys()
+            .filter(|n| n.starts_with("event:") && !evidence.contains(n))
+            .step_by(997)
+            .take(3)
+            .cloned(),
+    );
+    ends.extend(q("SELECT 'alert:' || id FROM alerts ORDER BY id LIMIT 3"));
+    ends.sort();
+    ends.dedup();
+    assert!(ends.len() >= 20, "{ends:?}");
+    let every_kind: Vec<String> = q("SELECT DISTINCT kind FROM relations ORDER BY kind");
+    const DEPTH: usize = 6;
+    let (mut found, mut none) = (0, 0);
+    for (i, a) in ends.iter().enumerate() {
+        // plain BFS from a
+        let mut dist: BTreeMap<&str, usize> = BTreeMap::from([(a.as_str(), 0)]);
+        let mut queue = VecDeque::from([a.as_str()]);
+        while let Some(n) = queue.pop_front() {
+            let d = dist[n];
+            if d == DEPTH {
+                continue;
+            }
+            for m in adj.get(n).into_iter().flat_map(|m| m.keys()) {
+                if !dist.contains_key(m.as_str()) {
+                    dist.insert(m, d + 1);
+                    queue.push_back(m);
+                }
+            }
+        }
+        for b in &ends[i + 1..] {
+            let (x, y): (cb_domain::NodeId, cb_domain::NodeId) =
+                (a.parse().unwrap(), b.parse().unwrap());
+            let p = path(&s, x, y, DEPTH, None).unwrap();
+            let plain = path(&s, x, y, DEPTH, Some(&every_kind)).unwrap();
+            match dist.get(b.as_str()) {
+                None => {
+                    assert!(p.nodes.is_empty(), "{a} → {b}: none within {DEPTH}");
+                    none += 1;
+                    continue;
+                }
+                Some(&want) => {
+                    assert_eq!(p.nodes.len(), want + 1, "{a} → {b}: {:?}", p.nodes);
+                    assert_eq!(plain.nodes.len(), want + 1, "{a} → {b} (every kind)");
+                    found += 1;
+                }
+            }
+            assert_eq!(p.nodes[0].id, x);
+            assert_eq!(p.nodes.last().unwrap().id, y);
+            assert_eq!(p.edges.len(), p.nodes.len() - 1);
+            for (w, e) in p.nodes.windows(2).zip(&p.edges) {
+                let (u, v) = (w[0].id.to_string(), w[1].id.to_string());
+                assert!(
+                    adj[&u].get(&v).is_some_and(|ks| ks.contains(&e.kind)),
+                    "{a} → {b}: {u} -[{}]- {v} is not a relation",
+                    e.kind
+                );
+                let (f, t) = (e.from.to_string(), e.to.to_string());
+                assert!(
+                    (f == u && t == v) || (f == v && t == u),
+                    "{a} → {b}: {f} {t}"
+                );
+            }
+            let distinct: BTreeSet<_> = p.nodes.iter().map(|n| n.id).collect();
+            assert_eq!(distinct.len(), p.nodes.len(), "{a} → {b}: a node twice");
+        }
+    }
+    assert!(
+        (found > 100 && none > 0) || found > 150,
+        "found {found}, none {none}"
+    );
 }
