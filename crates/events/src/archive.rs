@@ -4,10 +4,10 @@
 use crate::emit::Ctx;
 use crate::{detect, evtx_import, records, stix, EventFormat};
 use cb_domain::SinkError;
-use std::cell::Cell;
 use std::io::{Cursor, Read, Seek};
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 
 /// A decompressing reader on a budget (see `Settings::max_ratio`): past it, reads fail with
 /// the reason, which the reader above reports as a skip.
@@ -16,8 +16,8 @@ struct Budget<R> {
     /// This member's bytes so far, and its limit.
     read: u64,
     limit: u64,
-    total: Rc<Cell<u64>>,
-    compressed: Rc<Cell<u64>>,
+    total: Arc<AtomicU64>,
+    compressed: Arc<AtomicU64>,
     ratio: u64,
     floor: u64,
     max_total: u64,
@@ -45,15 +45,14 @@ impl<R: Read> Read for Budget<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
-        let total = self.total.get() + n as u64;
-        self.total.set(total);
+        let total = self.total.fetch_add(n as u64, Relaxed) + n as u64;
         if self.read > self.limit {
             return Err(std::io::Error::other(format!(
                 "decompression budget: the member expands to more than {} bytes (over {}:1); skipped",
                 self.limit, self.ratio
             )));
         }
-        let compressed = self.compressed.get();
+        let compressed = self.compressed.load(Relaxed);
         if total > self.max_total
             || (total > self.floor && total > compressed.saturating_mul(self.ratio))
         {
@@ -220,7 +219,7 @@ fn member(r: &mut dyn Read, name: &str, ctx: &mut Ctx<'_>, depth: u32) -> Result
     };
     let stream = Cursor::new(head).chain(r);
     match fmt {
-        EventFormat::Table(t, l) => records::import_table(stream, t, l, ctx, name),
+        EventFormat::Table(t, l) => records::import_table_here(stream, t, l, ctx, name),
         EventFormat::Stix2 => stix::import(stream, ctx, name),
         EventFormat::Gzip if depth < MAX_DEPTH => gzip_reader(stream, ctx, name, depth + 1),
         EventFormat::Evtx | EventFormat::Zip if depth < MAX_DEPTH => {

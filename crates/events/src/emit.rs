@@ -4,10 +4,10 @@ use crate::map::{Mapped, END_EVENT};
 use crate::Settings;
 use cb_domain::{EntityRecord, NodeId, RecordNo, Sink, SinkError};
 use serde_json::Map;
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::Read;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 
 /// Relation kinds whose stored row keeps the first and last time a record stated them.
 const TIMED: &[&str] = &[
@@ -32,9 +32,9 @@ const CACHE_CAP: usize = 200_000;
 pub(crate) struct Ctx<'a> {
     pub sink: &'a mut dyn Sink,
     pub settings: &'a Settings,
-    bytes: Rc<Cell<u64>>,
+    bytes: Arc<AtomicU64>,
     /// Bytes decompressed so far (all archive levels), for the decompression budget.
-    pub decompressed: Rc<Cell<u64>>,
+    pub decompressed: Arc<AtomicU64>,
     pub total_bytes: u64,
     records: u64,
     /// Record count at which progress is reported next.
@@ -55,8 +55,8 @@ impl<'a> Ctx<'a> {
         Ctx {
             sink,
             settings,
-            bytes: Rc::new(Cell::new(0)),
-            decompressed: Rc::new(Cell::new(0)),
+            bytes: Arc::new(AtomicU64::new(0)),
+            decompressed: Arc::new(AtomicU64::new(0)),
             total_bytes,
             records: 0,
             next_progress: settings.progress_every.max(1),
@@ -76,7 +76,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Bytes read from the file itself so far.
-    pub fn bytes_read(&self) -> Rc<Cell<u64>> {
+    pub fn bytes_read(&self) -> Arc<AtomicU64> {
         self.bytes.clone()
     }
 
@@ -96,13 +96,13 @@ impl<'a> Ctx<'a> {
         self.records += 1;
         if self.records >= self.next_progress {
             self.next_progress = self.records + self.settings.progress_every.max(1);
-            self.sink.progress(self.records, self.bytes.get())?;
+            self.sink.progress(self.records, self.bytes.load(Relaxed))?;
         }
         Ok(())
     }
 
     pub fn finish(&mut self) -> Result<(), SinkError> {
-        let b = self.bytes.get().max(self.total_bytes);
+        let b = self.bytes.load(Relaxed).max(self.total_bytes);
         self.sink.progress(self.records, b)
     }
 
@@ -220,13 +220,13 @@ impl<'a> Ctx<'a> {
 /// A reader that counts bytes consumed.
 pub(crate) struct Counting<R> {
     inner: R,
-    bytes: Rc<Cell<u64>>,
+    bytes: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.bytes.set(self.bytes.get() + n as u64);
+        self.bytes.fetch_add(n as u64, Relaxed);
         Ok(n)
     }
 }
@@ -234,7 +234,7 @@ impl<R: Read> Read for Counting<R> {
 impl<R: std::io::Seek> std::io::Seek for Counting<R> {
     fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
         let p = self.inner.seek(pos)?;
-        self.bytes.set(p);
+        self.bytes.store(p, Relaxed);
         Ok(p)
     }
 }

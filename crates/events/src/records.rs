@@ -10,6 +10,20 @@ use serde_json::{Map, Value};
 use std::io::{BufReader, Read};
 
 pub(crate) fn import_table(
+    r: impl Read + Send,
+    table: Table,
+    layout: Layout,
+    ctx: &mut Ctx<'_>,
+    member: &str,
+) -> Result<(), SinkError> {
+    match layout {
+        Layout::JsonLines if table != Table::Auditd => json_lines(r, table, ctx, member),
+        _ => import_table_here(r, table, layout, ctx, member),
+    }
+}
+
+/// [`import_table`] for a reader that must stay on this thread (an archive member).
+pub(crate) fn import_table_here(
     r: impl Read,
     table: Table,
     layout: Layout,
@@ -17,7 +31,7 @@ pub(crate) fn import_table(
     member: &str,
 ) -> Result<(), SinkError> {
     match layout {
-        Layout::JsonLines => json_lines(r, table, ctx, member),
+        Layout::JsonLines => json_lines_here(r, table, ctx, member),
         Layout::JsonArray => json_array(r, table, ctx, member),
         Layout::Csv => csv_rows(r, table, ctx, member),
         Layout::ZeekTsv => zeek_tsv(r, table, ctx, member),
@@ -58,30 +72,150 @@ fn kind_of(v: &Value) -> &'static str {
 
 use cb_domain::head::read_line_capped;
 
-/// Lines per batch handed to the parsing thread.
+/// Records per batch handed from the parsing thread to the writer.
 const LINE_BATCH: usize = 256;
-/// Batches in flight between the reader, the parsing thread and the writer (bounds memory:
-/// at most this many batches of `LINE_BATCH` records of `max_record_bytes`).
+/// Batches in flight between the threads (bounds memory: at most this many batches of
+/// `LINE_BATCH` records of `max_record_bytes`, each way).
 const IN_FLIGHT: usize = 3;
 
-/// A line read, as the parsing thread gets it: (line number, length, bytes), or a read error.
+/// A line read, as the parsing thread gets it when this thread reads (see
+/// [`json_lines_here`]): (line number, length, bytes), or a read error.
 enum RawLine {
     Line(u64, usize, Vec<u8>),
     ReadErr(u64, String),
 }
 
 /// A line parsed and mapped, in order, for the writer (moved in batches, never one by one:
-/// the size difference of the variants costs nothing).
+/// the size difference of the variants costs nothing): (line number, length, record), or a
+/// read error after that many lines.
 #[allow(clippy::large_enum_variant)]
 enum Parsed {
     Rec(u64, usize, Result<Mapped, String>),
     ReadErr(u64, String),
 }
 
-/// JSON lines on both cores: this thread reads and splits lines and owns the sink (the
-/// SQLite writes); a second thread parses each line's JSON and maps it. Order, record
-/// numbers, skips and progress are as if one thread did it all.
+/// Parse and map line `n` (`len` bytes as read, `bytes` trimmed), on the parsing thread.
+fn parse_line(
+    n: u64,
+    len: usize,
+    bytes: &[u8],
+    table: Table,
+    max: usize,
+    prep: &mut Option<cb_domain::EventPreparer>,
+) -> Parsed {
+    let m = if len > max {
+        Err(String::new())
+    } else {
+        parse_obj(bytes).map(|o| {
+            let t = table_of(&o).unwrap_or(table);
+            let mut m = map(t, o);
+            m.prepare(prep);
+            m
+        })
+    };
+    Parsed::Rec(n, len, m)
+}
+
+/// Store a batch of parsed lines, on the writing thread.
+fn write_batch(batch: &[Parsed], ctx: &mut Ctx<'_>, member: &str) -> Result<(), SinkError> {
+    let max = ctx.settings.max_record_bytes;
+    for p in batch {
+        match p {
+            Parsed::Rec(n, len, m) => {
+                let (n, len) = (*n, *len);
+                let rec = ctx.record_no(n);
+                ctx.tick()?;
+                match m {
+                    _ if len > max => ctx.skip(
+                        rec,
+                        member,
+                        format!("line {n}: {len} bytes, over the {max}-byte record limit"),
+                    ),
+                    Ok(m) => {
+                        ctx.emit(m, rec)?;
+                    }
+                    Err(e) => ctx.skip(rec, member, format!("line {n}: {e}")),
+                }
+            }
+            Parsed::ReadErr(n, e) => {
+                let n = *n;
+                let rec = ctx.record_no(n + 1);
+                ctx.skip(
+                    rec,
+                    member,
+                    format!("line {}: read failed, rest of the input lost: {e}", n + 1),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// JSON lines of a file on both cores: a second thread reads the input, splits its lines,
+/// parses each line's JSON and maps it; this thread owns the sink (the SQLite writes, the
+/// import's bottleneck, so it does nothing else). Order, record numbers, skips and progress
+/// are as if one thread did it all.
 fn json_lines(
+    r: impl Read + Send,
+    table: Table,
+    ctx: &mut Ctx<'_>,
+    member: &str,
+) -> Result<(), SinkError> {
+    let max = ctx.settings.max_record_bytes;
+    let (parsed_out, parsed) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(IN_FLIGHT);
+    // written batches go back to the parsing thread to be freed there: freeing a record's
+    // maps and strings was ~5 % of the writing thread
+    let (trash, written) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(IN_FLIGHT + 1);
+    let mut prep = ctx.sink.preparer();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let mut r = BufReader::with_capacity(256 * 1024, r);
+            let mut line = Vec::new();
+            let mut n = 0u64;
+            let mut batch = Vec::with_capacity(LINE_BATCH);
+            loop {
+                let done = match read_line_capped(&mut r, &mut line, max) {
+                    Ok(Some(len)) => {
+                        n += 1;
+                        let trimmed = line.trim_ascii();
+                        if !trimmed.is_empty() {
+                            batch.push(parse_line(n, len, trimmed, table, max, &mut prep));
+                        }
+                        false
+                    }
+                    Ok(None) => true,
+                    Err(e) => {
+                        batch.push(Parsed::ReadErr(n, e.to_string()));
+                        true
+                    }
+                };
+                if batch.len() >= LINE_BATCH || (done && !batch.is_empty()) {
+                    while let Ok(old) = written.try_recv() {
+                        drop(old);
+                    }
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(LINE_BATCH));
+                    // the writer stopped (an error, a cancel): so does the reading
+                    if parsed_out.send(full).is_err() {
+                        break;
+                    }
+                }
+                if done {
+                    break;
+                }
+            }
+        });
+        // on an error (a cancel) `parsed` is dropped here, so the parsing thread stops
+        for batch in parsed {
+            write_batch(&batch, ctx, member)?;
+            let _ = trash.try_send(batch);
+        }
+        Ok(())
+    })
+}
+
+/// [`json_lines`] for a reader that cannot leave this thread (a tar member borrows its
+/// archive): this thread reads and splits the lines too, and the second thread parses them.
+fn json_lines_here(
     r: impl Read,
     table: Table,
     ctx: &mut Ctx<'_>,
@@ -93,8 +227,6 @@ fn json_lines(
     let max = ctx.settings.max_record_bytes;
     let (to_parse, parse_in) = std::sync::mpsc::sync_channel::<Vec<RawLine>>(IN_FLIGHT);
     let (parsed_out, parsed) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(IN_FLIGHT);
-    // written batches go back to the parsing thread to be freed there: freeing a record's
-    // maps and strings was ~5 % of the writing thread, the import's bottleneck
     let (trash, written) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(IN_FLIGHT + 1);
     let mut prep = ctx.sink.preparer();
     std::thread::scope(|s| {
@@ -107,17 +239,7 @@ fn json_lines(
                     .into_iter()
                     .map(|l| match l {
                         RawLine::Line(n, len, bytes) => {
-                            let m = if len > max {
-                                Err(String::new())
-                            } else {
-                                parse_obj(&bytes).map(|o| {
-                                    let t = table_of(&o).unwrap_or(table);
-                                    let mut m = map(t, o);
-                                    m.prepare(&mut prep);
-                                    m
-                                })
-                            };
-                            Parsed::Rec(n, len, m)
+                            parse_line(n, len, &bytes, table, max, &mut prep)
                         }
                         RawLine::ReadErr(n, e) => Parsed::ReadErr(n, e),
                     })
@@ -127,38 +249,6 @@ fn json_lines(
                 }
             }
         });
-        let write = |batch: &[Parsed], ctx: &mut Ctx<'_>| -> Result<(), SinkError> {
-            for p in batch {
-                match p {
-                    Parsed::Rec(n, len, m) => {
-                        let (n, len) = (*n, *len);
-                        let rec = ctx.record_no(n);
-                        ctx.tick()?;
-                        match m {
-                            _ if len > max => ctx.skip(
-                                rec,
-                                member,
-                                format!("line {n}: {len} bytes, over the {max}-byte record limit"),
-                            ),
-                            Ok(m) => {
-                                ctx.emit(m, rec)?;
-                            }
-                            Err(e) => ctx.skip(rec, member, format!("line {n}: {e}")),
-                        }
-                    }
-                    Parsed::ReadErr(n, e) => {
-                        let n = *n;
-                        let rec = ctx.record_no(n + 1);
-                        ctx.skip(
-                            rec,
-                            member,
-                            format!("line {}: read failed, rest of the input lost: {e}", n + 1),
-                        );
-                    }
-                }
-            }
-            Ok(())
-        };
         let mut r = BufReader::with_capacity(256 * 1024, r);
         let mut line = Vec::new();
         let mut n = 0u64;
@@ -189,7 +279,7 @@ fn json_lines(
                 if in_flight >= IN_FLIGHT {
                     let b = parsed.recv().map_err(|_| parser_gone())?;
                     in_flight -= 1;
-                    write(&b, ctx)?;
+                    write_batch(&b, ctx, member)?;
                     let _ = trash.try_send(b);
                 }
             }
@@ -198,7 +288,7 @@ fn json_lines(
         while in_flight > 0 {
             let b = parsed.recv().map_err(|_| parser_gone())?;
             in_flight -= 1;
-            write(&b, ctx)?;
+            write_batch(&b, ctx, member)?;
             let _ = trash.try_send(b);
         }
         Ok(())
