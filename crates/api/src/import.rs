@@ -65,6 +65,66 @@ pub fn hash_reader<R: Read + ?Sized>(r: &mut R) -> std::io::Result<(String, u64)
     Ok((hex::encode(h.finalize()), size))
 }
 
+/// SHA-256 and size of a file computed on a thread of their own (see `import_file_with`);
+/// dropped unjoined (an import that failed or was cancelled), the thread stops reading.
+struct Hashing {
+    thread: Option<std::thread::JoinHandle<std::io::Result<(String, u64)>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Hashing {
+    fn join(mut self) -> std::io::Result<(String, u64)> {
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(r)) => r,
+            _ => Err(std::io::Error::other("the hashing thread stopped")),
+        }
+    }
+}
+
+impl Drop for Hashing {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Start hashing `file` on another thread, by positional reads of its own handle (the
+/// parser's read position is left alone); `None` where positional reads are not offered.
+#[cfg(unix)]
+fn hash_meanwhile(file: &std::fs::File) -> std::io::Result<Option<Hashing>> {
+    use std::os::unix::fs::FileExt;
+    let f = file.try_clone()?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    let thread = std::thread::spawn(move || {
+        let mut h = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut at = 0u64;
+        loop {
+            if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(std::io::Error::other("hashing stopped"));
+            }
+            let n = match f.read_at(&mut buf, at) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            at += n as u64;
+            h.update(&buf[..n]);
+        }
+        Ok((hex::encode(h.finalize()), at))
+    });
+    Ok(Some(Hashing {
+        thread: Some(thread),
+        stop,
+    }))
+}
+
+#[cfg(not(unix))]
+fn hash_meanwhile(_: &std::fs::File) -> std::io::Result<Option<Hashing>> {
+    Ok(None)
+}
+
 /// What the file system says about an open file: a write changes its size or modification
 /// time; a change of the change time alone (rename, chmod, or a writer that reset the
 /// modification time) makes the import re-hash the file.
@@ -175,7 +235,23 @@ pub fn import_file_with(
     let format = detect_head(path, &head)?;
     drop(head);
     file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
-    let (sha256, size) = hash_reader(&mut file).map_err(unreadable)?;
+    // The hash names the bytes imported (and finds them imported before). When no source of
+    // the case has this size the file cannot be one of them yet, so it is hashed on its own
+    // thread while it is parsed (the writing thread is the import's bottleneck) and the
+    // store checks for a duplicate at the end; otherwise first, as a re-import is then
+    // found before any work.
+    let hashing = match store.has_source_of_size(before.len) {
+        Ok(false) => hash_meanwhile(&file).map_err(unreadable)?,
+        _ => None,
+    };
+    let (sha256, size) = match hashing {
+        Some(_) => (String::new(), before.len),
+        None => hash_reader(&mut file).map_err(unreadable)?,
+    };
+    let deferred = hashing.is_some();
+    let hashing = std::cell::RefCell::new(hashing);
+    // the hash once the thread is done (deferred), read by the store at the end of the file
+    let hashed: std::cell::RefCell<Option<String>> = std::cell::RefCell::new(None);
     let shown = path.display().to_string();
     // stored absolute (verify finds it from any directory), the typed path kept beside it
     let absolute = std::path::absolute(path)
@@ -213,6 +289,14 @@ pub fn import_file_with(
                 cb_events::import_open(*fmt, f, sink, &cb_events::Settings::default())
             }
         }?;
+        let (sha256, size) = match hashing.borrow_mut().take() {
+            Some(h) => {
+                let (sha, n) = h.join().map_err(reopen)?;
+                *hashed.borrow_mut() = Some(sha.clone());
+                (sha, n)
+            }
+            None => (sha256.clone(), size),
+        };
         let after = Snapshot::of(&file).map_err(reopen)?;
         // only the change time moved (a rename over the path, a chmod): the bytes decide
         let rewritten = after.changed != before.changed
@@ -241,7 +325,23 @@ pub fn import_file_with(
         }
         Ok(())
     };
-    let result = store.import_source_typed(&meta, Some(&shown), &mut on_progress, &mut parse);
+    let result = if deferred {
+        let mut sha = || {
+            hashed
+                .borrow()
+                .clone()
+                .ok_or_else(|| "the file was not hashed".to_string())
+        };
+        store.import_source_hashed_meanwhile(
+            &meta,
+            Some(&shown),
+            &mut on_progress,
+            &mut parse,
+            &mut sha,
+        )
+    } else {
+        store.import_source_typed(&meta, Some(&shown), &mut on_progress, &mut parse)
+    };
     if let Some(d) = streamed {
         d.finish_file(result.as_ref().ok().and_then(|o| o.source_id));
     }
@@ -260,6 +360,10 @@ pub fn import_file_with(
                 source,
             })
         }
+    };
+    let sha256 = match hashed.into_inner() {
+        Some(h) => h,
+        None => sha256,
     };
     Ok(FileReport {
         path: shown,

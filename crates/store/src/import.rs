@@ -43,6 +43,21 @@ pub struct ImportOutcome {
     pub skipped_by_reason: std::collections::BTreeMap<String, u64>,
 }
 
+impl ImportOutcome {
+    /// Nothing added: the same bytes were imported before as `prev`.
+    fn duplicate(prev: String) -> ImportOutcome {
+        ImportOutcome {
+            source_id: None,
+            duplicate_of: Some(prev),
+            added: Counts::default(),
+            merged: 0,
+            skipped: vec![],
+            skipped_total: 0,
+            skipped_by_reason: Default::default(),
+        }
+    }
+}
+
 /// Skipped records kept with their reason (the rest are counted): a file of millions of bad
 /// lines costs no memory and no space in the case.
 pub const SKIPPED_KEPT: usize = 1000;
@@ -75,6 +90,9 @@ fn reason_kind(reason: &str) -> String {
 /// 500 MB) while keeping a file's working set of b-tree pages in memory.
 const IMPORT_CACHE_KIB: i64 = 256 * 1024;
 
+/// `sources.sha256` of a file while it is imported and hashed at once (never committed).
+const HASHING: &str = "(being hashed)";
+
 /// Progress callback: (records, bytes). Returning `false` cancels the import.
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64) -> bool;
 
@@ -99,24 +117,58 @@ impl SqliteStore {
         progress: Progress<'_>,
         parse: &mut dyn FnMut(&mut dyn Sink) -> std::result::Result<(), SinkError>,
     ) -> Result<ImportOutcome> {
-        if let Some(prev) = self
-            .conn
-            .query_row(
-                "SELECT path FROM sources WHERE sha256 = ?1",
-                [&meta.sha256],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()?
-        {
-            return Ok(ImportOutcome {
-                source_id: None,
-                duplicate_of: Some(prev),
-                added: Counts::default(),
-                merged: 0,
-                skipped: vec![],
-                skipped_total: 0,
-                skipped_by_reason: Default::default(),
-            });
+        self.import_with(meta, typed_path, progress, parse, None)
+    }
+
+    /// [`SqliteStore::import_source_typed`] for a file whose SHA-256 another thread is still
+    /// computing while it is parsed (`meta.sha256` is not read): `sha256` gives it once
+    /// `parse` is done. The duplicate check is then made at the end of the file's
+    /// transaction — the same bytes imported before roll it back, and the outcome names
+    /// them as [`SqliteStore::import_source_typed`] would have — so a caller takes this only
+    /// when no source of the case has the file's size ([`SqliteStore::has_source_of_size`]):
+    /// re-importing a file stays instant.
+    pub fn import_source_hashed_meanwhile(
+        &mut self,
+        meta: &SourceMeta,
+        typed_path: Option<&str>,
+        progress: Progress<'_>,
+        parse: &mut dyn FnMut(&mut dyn Sink) -> std::result::Result<(), SinkError>,
+        sha256: &mut dyn FnMut() -> std::result::Result<String, String>,
+    ) -> Result<ImportOutcome> {
+        self.import_with(meta, typed_path, progress, parse, Some(sha256))
+    }
+
+    /// Whether a source of `size` bytes was imported into this case.
+    pub fn has_source_of_size(&self, size: u64) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sources WHERE size = ?1)",
+            [size as i64],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn import_with(
+        &mut self,
+        meta: &SourceMeta,
+        typed_path: Option<&str>,
+        progress: Progress<'_>,
+        parse: &mut dyn FnMut(&mut dyn Sink) -> std::result::Result<(), SinkError>,
+        later: Option<&mut dyn FnMut() -> std::result::Result<String, String>>,
+    ) -> Result<ImportOutcome> {
+        // known hash: the same bytes imported before are found before any work
+        let prev = match later {
+            Some(_) => None,
+            None => self
+                .conn
+                .query_row(
+                    "SELECT path FROM sources WHERE sha256 = ?1",
+                    [&meta.sha256],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?,
+        };
+        if let Some(prev) = prev {
+            return Ok(ImportOutcome::duplicate(prev));
         }
         let actor = self.actor.0.clone();
         // bulk import: a page cache large enough that the file's transaction rarely spills
@@ -130,7 +182,7 @@ impl SqliteStore {
             "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 65536;"
         ))?;
         let journal = self.rollback_journal_if_alone();
-        let out = self.import_in_tx(meta, typed_path, &actor, progress, parse);
+        let out = self.import_in_tx(meta, typed_path, &actor, progress, parse, later);
         if journal {
             // back to the WAL (allowed with other connections open): readers and analyst
             // actions work as before
@@ -182,6 +234,7 @@ impl SqliteStore {
         actor: &str,
         progress: Progress<'_>,
         parse: &mut dyn FnMut(&mut dyn Sink) -> std::result::Result<(), SinkError>,
+        later: Option<&mut dyn FnMut() -> std::result::Result<String, String>>,
     ) -> Result<ImportOutcome> {
         let key = self.key.clone();
         let zstd = |e: std::io::Error| StoreError::Invalid(format!("zstd: {e}"));
@@ -194,7 +247,9 @@ impl SqliteStore {
         let before = crate::integrity::last_ids(&tx)?;
         tx.execute(
             "INSERT INTO sources (path, sha256, size, format, imported_at, counts, merged, skipped, typed_path) VALUES (?1, ?2, ?3, ?4, ?5, '{}', 0, '[]', ?6)",
-            params![meta.path, meta.sha256, meta.size as i64, meta.format, cb_domain::time::format(&chrono::Utc::now()), typed_path.unwrap_or(&meta.path)],
+            // a file still being hashed holds a placeholder (unique: one import writes at a
+            // time, and it never commits) until its hash is in, below
+            params![meta.path, if later.is_some() { HASHING } else { meta.sha256.as_str() }, meta.size as i64, meta.format, cb_domain::time::format(&chrono::Utc::now()), typed_path.unwrap_or(&meta.path)],
         )?;
         let source_id = tx.last_insert_rowid();
         let mut sink = TxSink {
@@ -241,6 +296,28 @@ impl SqliteStore {
             fields_enc,
             ..
         } = sink;
+        let sha256 = match later {
+            None => meta.sha256.clone(),
+            Some(hash) => {
+                let h = hash().map_err(StoreError::Invalid)?;
+                let prev: Option<String> = tx
+                    .query_row("SELECT path FROM sources WHERE sha256 = ?1", [&h], |r| {
+                        r.get(0)
+                    })
+                    .optional()?;
+                if let Some(prev) = prev {
+                    // the same bytes were imported before: nothing of this file is kept
+                    drop(tx);
+                    self.encoder = Some(fields_enc);
+                    return Ok(ImportOutcome::duplicate(prev));
+                }
+                tx.execute(
+                    "UPDATE sources SET sha256 = ?1 WHERE id = ?2",
+                    params![h, source_id],
+                )?;
+                h
+            }
+        };
         let skipped_json = serde_json::to_string(&skipped).unwrap_or_default();
         let summary = serde_json::json!({"total": skipped_total, "by_reason": skipped_by_reason});
         tx.execute(
@@ -263,7 +340,7 @@ impl SqliteStore {
             "import",
             &format!("source:{source_id}"),
             &serde_json::json!({
-                "path": meta.path, "typed_path": typed_path.unwrap_or(&meta.path), "sha256": meta.sha256,
+                "path": meta.path, "typed_path": typed_path.unwrap_or(&meta.path), "sha256": sha256,
                 "size": meta.size, "format": meta.format, "added": counts, "merged": merged,
                 "skipped": skipped_total, "skipped_by_reason": skipped_by_reason,
                 "skipped_digest": crate::integrity::text_digest(&skipped_json),

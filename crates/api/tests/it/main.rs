@@ -208,12 +208,34 @@ fn sentinel_alerts_jsonl_real_export() {
 
 #[test]
 fn reimporting_the_same_bytes_adds_nothing() {
+    use sha2::Digest;
     let mut s = store();
-    import(&mut s, &fixture(ALERTS));
+    // hashed while it is parsed (no source of its size yet): the hash is the file's
+    let first = import(&mut s, &fixture(ALERTS));
+    let want = hex::encode(sha2::Sha256::digest(
+        std::fs::read(fixture(ALERTS)).unwrap(),
+    ));
+    assert_eq!(first.sha256, want);
+    let stored: String = s
+        .conn()
+        .query_row("SELECT sha256 FROM sources", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, want);
     let before = s.stats().unwrap();
     let again = import(&mut s, &fixture(ALERTS));
     assert!(again.duplicate_of.is_some());
     assert_eq!(again.added, Counts::default());
+    assert_eq!(s.stats().unwrap(), before);
+    // the same bytes under another name (a size seen before: hashed first)
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.jsonl");
+    std::fs::copy(fixture(ALERTS), &copy).unwrap();
+    let third = import(&mut s, &copy);
+    assert_eq!(third.sha256, want);
+    assert!(third
+        .duplicate_of
+        .unwrap()
+        .ends_with(ALERTS.rsplit('/').next().unwrap()));
     assert_eq!(s.stats().unwrap(), before);
 }
 

@@ -723,3 +723,65 @@ fn upgrade_from_schema_7_counts_entity_pairs() {
     );
     assert_eq!(cb_store::co_mentions::check(s.conn(), 10).unwrap(), []);
 }
+
+#[test]
+fn a_file_hashed_while_it_is_imported_is_checked_for_its_bytes_at_the_end() {
+    let mut s = SqliteStore::in_memory(Actor("t".into())).unwrap();
+    let ev = |i: u64| cb_domain::EventRecord {
+        source: "Test".into(),
+        summary: format!("e{i}"),
+        ..Default::default()
+    };
+    let mut ten = |sink: &mut dyn Sink| -> Result<(), SinkError> {
+        for i in 0..10 {
+            sink.event(&ev(i), i + 1)?;
+        }
+        Ok(())
+    };
+    import(&mut s, "aa", &mut ten);
+    let count = |s: &SqliteStore| -> (i64, i64, i64) {
+        s.conn()
+            .query_row(
+                "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM sources), (SELECT count(*) FROM audit)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap()
+    };
+    let before = count(&s);
+    assert_eq!((before.0, before.1), (10, 1));
+    let meta = SourceMeta {
+        path: "b.jsonl".into(),
+        sha256: "not read".into(),
+        size: 2,
+        format: "test".into(),
+    };
+    let mut import_hashed = |s: &mut SqliteStore, hash: Result<&str, &str>| {
+        s.import_source_hashed_meanwhile(&meta, None, &mut |_, _| true, &mut ten, &mut || {
+            hash.map(str::to_string).map_err(str::to_string)
+        })
+    };
+    // the bytes of "aa" under another name: found once hashed, nothing of the file is kept
+    let dup = import_hashed(&mut s, Ok("aa")).unwrap();
+    assert_eq!(dup.duplicate_of.as_deref(), Some("aa.jsonl"));
+    assert_eq!(dup.source_id, None);
+    assert_eq!(count(&s), before);
+    // hashing failed: the import fails and leaves nothing
+    assert!(import_hashed(&mut s, Err("disk gone")).is_err());
+    assert_eq!(count(&s), before);
+    // new bytes: stored under the hash given at the end, audited with it
+    let new = import_hashed(&mut s, Ok("bb")).unwrap();
+    assert_eq!(new.duplicate_of, None);
+    let (sha, audited): (String, String) = s
+        .conn()
+        .query_row(
+            "SELECT s.sha256, json_extract(a.detail, '$.sha256') FROM sources s JOIN audit a ON a.target = 'source:' || s.id WHERE s.id = ?1",
+            [new.source_id.unwrap()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((sha.as_str(), audited.as_str()), ("bb", "bb"));
+    assert_eq!(count(&s).0, 20);
+    assert!(s.has_source_of_size(2).unwrap());
+    assert!(!s.has_source_of_size(3).unwrap());
+}
