@@ -92,28 +92,29 @@ impl Drop for Hashing {
 #[cfg(unix)]
 fn hash_meanwhile(file: &std::fs::File) -> std::io::Result<Option<Hashing>> {
     use std::os::unix::fs::FileExt;
-    let f = file.try_clone()?;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let stopped = stop.clone();
-    let thread = std::thread::spawn(move || {
-        let mut h = Sha256::new();
-        let mut buf = vec![0u8; 1 << 20];
-        let mut at = 0u64;
-        loop {
-            if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+    // the file read from its start by positional reads, until `stop` is set
+    struct From0 {
+        f: std::fs::File,
+        at: u64,
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    }
+    impl Read for From0 {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.stop.load(std::sync::atomic::Ordering::Relaxed) {
                 return Err(std::io::Error::other("hashing stopped"));
             }
-            let n = match f.read_at(&mut buf, at) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            at += n as u64;
-            h.update(&buf[..n]);
+            let n = self.f.read_at(buf, self.at)?;
+            self.at += n as u64;
+            Ok(n)
         }
-        Ok((hex::encode(h.finalize()), at))
-    });
+    }
+    let mut r = From0 {
+        f: file.try_clone()?,
+        at: 0,
+        stop: stop.clone(),
+    };
+    let thread = std::thread::spawn(move || hash_reader(&mut r));
     Ok(Some(Hashing {
         thread: Some(thread),
         stop,

@@ -94,6 +94,54 @@ enum Parsed {
     ReadErr(u64, String),
 }
 
+/// The non-blank lines of an input, numbered, each at most `max` bytes kept (see
+/// `read_line_capped`); a read error ends them.
+struct Lines<R> {
+    r: BufReader<R>,
+    line: Vec<u8>,
+    n: u64,
+    max: usize,
+    done: bool,
+}
+
+/// One of [`Lines`]: (line number, length as read, trimmed bytes), or the read error after
+/// that many lines.
+enum Line<'a> {
+    Rec(u64, usize, &'a [u8]),
+    ReadErr(u64, String),
+}
+
+impl<R: Read> Lines<R> {
+    fn new(r: R, max: usize) -> Lines<R> {
+        Lines {
+            r: BufReader::with_capacity(256 * 1024, r),
+            line: Vec::new(),
+            n: 0,
+            max,
+            done: false,
+        }
+    }
+
+    fn next(&mut self) -> Option<Line<'_>> {
+        while !self.done {
+            match read_line_capped(&mut self.r, &mut self.line, self.max) {
+                Ok(Some(len)) => {
+                    self.n += 1;
+                    if !self.line.trim_ascii().is_empty() {
+                        return Some(Line::Rec(self.n, len, self.line.trim_ascii()));
+                    }
+                }
+                Ok(None) => self.done = true,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Line::ReadErr(self.n, e.to_string()));
+                }
+            }
+        }
+        None
+    }
+}
+
 /// Parse and map line `n` (`len` bytes as read, `bytes` trimmed), on the parsing thread.
 fn parse_line(
     n: u64,
@@ -169,26 +217,18 @@ fn json_lines(
     let mut prep = ctx.sink.preparer();
     std::thread::scope(|s| {
         s.spawn(move || {
-            let mut r = BufReader::with_capacity(256 * 1024, r);
-            let mut line = Vec::new();
-            let mut n = 0u64;
+            let mut lines = Lines::new(r, max);
             let mut batch = Vec::with_capacity(LINE_BATCH);
             loop {
-                let done = match read_line_capped(&mut r, &mut line, max) {
-                    Ok(Some(len)) => {
-                        n += 1;
-                        let trimmed = line.trim_ascii();
-                        if !trimmed.is_empty() {
-                            batch.push(parse_line(n, len, trimmed, table, max, &mut prep));
-                        }
-                        false
+                let next = lines.next();
+                let done = next.is_none();
+                match next {
+                    Some(Line::Rec(n, len, bytes)) => {
+                        batch.push(parse_line(n, len, bytes, table, max, &mut prep))
                     }
-                    Ok(None) => true,
-                    Err(e) => {
-                        batch.push(Parsed::ReadErr(n, e.to_string()));
-                        true
-                    }
-                };
+                    Some(Line::ReadErr(n, e)) => batch.push(Parsed::ReadErr(n, e)),
+                    None => {}
+                }
                 if batch.len() >= LINE_BATCH || (done && !batch.is_empty()) {
                     while let Ok(old) = written.try_recv() {
                         drop(old);
@@ -249,26 +289,16 @@ fn json_lines_here(
                 }
             }
         });
-        let mut r = BufReader::with_capacity(256 * 1024, r);
-        let mut line = Vec::new();
-        let mut n = 0u64;
+        let mut lines = Lines::new(r, max);
         let mut batch = Vec::with_capacity(LINE_BATCH);
         let mut in_flight = 0usize;
-        let mut done = false;
-        while !done {
-            match read_line_capped(&mut r, &mut line, max) {
-                Ok(Some(len)) => {
-                    n += 1;
-                    let trimmed = line.trim_ascii();
-                    if !trimmed.is_empty() {
-                        batch.push(RawLine::Line(n, len, trimmed.to_vec()));
-                    }
-                }
-                Ok(None) => done = true,
-                Err(e) => {
-                    batch.push(RawLine::ReadErr(n, e.to_string()));
-                    done = true;
-                }
+        loop {
+            let next = lines.next();
+            let done = next.is_none();
+            match next {
+                Some(Line::Rec(n, len, bytes)) => batch.push(RawLine::Line(n, len, bytes.to_vec())),
+                Some(Line::ReadErr(n, e)) => batch.push(RawLine::ReadErr(n, e)),
+                None => {}
             }
             if batch.len() >= LINE_BATCH || (done && !batch.is_empty()) {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(LINE_BATCH));
@@ -282,6 +312,9 @@ fn json_lines_here(
                     write_batch(&b, ctx, member)?;
                     let _ = trash.try_send(b);
                 }
+            }
+            if done {
+                break;
             }
         }
         drop(to_parse);
