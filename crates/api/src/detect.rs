@@ -209,7 +209,7 @@ fn scan(
             if !rules.may_match(&ev) {
                 continue;
             }
-            ev.fields = store.fields().decode(r.get_ref(7)?);
+            ev.fields = store.fields().decode(conn, r.get_ref(7)?);
             let hit = rules.matches(&ev);
             if hit.is_empty() {
                 continue;

@@ -543,9 +543,8 @@ impl Builder {
             }
             (n, o) if *o != Op::Is && !is_normalised(n) => {
                 let x = format!(
-                    "json_extract({}({}), {})",
-                    cb_store::fields::SQL_FUNCTION,
-                    ev("fields"),
+                    "json_extract({}, {})",
+                    cb_store::fields::sql(&ev("fields")),
                     self.p(format!("$.\"{name}\""))
                 );
                 let (x, v) = match value.parse::<f64>() {
@@ -674,8 +673,8 @@ impl Builder {
                     return Ok(NOTHING.to_string());
                 }
                 let x = format!(
-                    "json_extract({}(fields), {})",
-                    cb_store::fields::SQL_FUNCTION,
+                    "json_extract({}, {})",
+                    cb_store::fields::sql("fields"),
                     self.p(format!("$.\"{name}\""))
                 );
                 let (x, v) = match value.parse::<f64>() {

@@ -238,12 +238,8 @@ impl SqliteStore {
     ) -> Result<ImportOutcome> {
         let key = self.key.clone();
         let zstd = |e: std::io::Error| StoreError::Invalid(format!("zstd: {e}"));
-        let mut fields_enc = match self.encoder.take() {
-            Some(e) => e,
-            None => crate::fields::Encoder::new().map_err(zstd)?,
-        };
         let tx = self.conn.transaction()?;
-        fields_enc.sync(&tx).map_err(zstd)?;
+        let blocks = crate::fields::Blocks::start(&tx)?;
         let before = crate::integrity::last_ids(&tx)?;
         tx.execute(
             "INSERT INTO sources (path, sha256, size, format, imported_at, counts, merged, skipped, typed_path) VALUES (?1, ?2, ?3, ?4, ?5, '{}', 0, '[]', ?6)",
@@ -268,8 +264,8 @@ impl SqliteStore {
             rec_rels_record: None,
             derive_ips: Default::default(),
             parented: Default::default(),
-            fields_enc,
-            fields: self.fields.clone(),
+            blocks,
+            makers: 0,
             fts_body: String::new(),
             event_counts: Default::default(),
             co_mentions: Default::default(),
@@ -279,6 +275,7 @@ impl SqliteStore {
             Err(SinkError::Cancelled) => return Err(StoreError::Cancelled),
             Err(SinkError::Storage(e)) => return Err(StoreError::Invalid(e)),
         }
+        sink.blocks.close(&tx, source_id, None).map_err(zstd)?;
         sink.flush_fts()?;
         sink.flush_rel_counts()?;
         sink.event_counts.flush(&tx)?;
@@ -293,7 +290,6 @@ impl SqliteStore {
             skipped,
             skipped_total,
             skipped_by_reason,
-            fields_enc,
             ..
         } = sink;
         let sha256 = match later {
@@ -308,7 +304,6 @@ impl SqliteStore {
                 if let Some(prev) = prev {
                     // the same bytes were imported before: nothing of this file is kept
                     drop(tx);
-                    self.encoder = Some(fields_enc);
                     return Ok(ImportOutcome::duplicate(prev));
                 }
                 tx.execute(
@@ -348,7 +343,6 @@ impl SqliteStore {
             }),
         )?;
         commit(tx, key.as_ref())?;
-        self.encoder = Some(fields_enc);
         Ok(ImportOutcome {
             source_id: Some(source_id),
             duplicate_of: None,
@@ -384,10 +378,10 @@ struct TxSink<'t, 'p> {
     derive_ips: std::collections::BTreeSet<String>,
     /// Processes this file gave a parent (`ParentProcess`), see `merge::fold_parent_placeholders`.
     parented: std::collections::BTreeSet<String>,
-    /// Compresses each event's fields (see `crate::fields`).
-    fields_enc: crate::fields::Encoder,
-    /// The case's readers of fields (a dictionary trained here is added to them).
-    fields: std::sync::Arc<crate::fields::Fields>,
+    /// The blocks each event's fields are compressed in (see `crate::fields`).
+    blocks: crate::fields::Blocks,
+    /// Block makers handed to parsing threads so far (each file or member has its own).
+    makers: u64,
     /// The search text of the current event (a buffer reused from event to event).
     fts_body: String,
     /// Events per (entity, source) this file added (see `crate::event_counts`).
@@ -804,25 +798,17 @@ impl Sink for TxSink<'_, '_> {
         prepared: &cb_domain::PreparedEvent,
         record: RecordNo,
     ) -> Result<NodeId, SinkError> {
-        // the original fields, written once and compressed (see `crate::fields`): by the
-        // parsing thread when it could (see `preparer`)
-        let made;
-        let fields: &[u8] = match &prepared.fields {
-            Some(f) => f,
-            None => {
-                made = self
-                    .fields_enc
-                    .encode(
-                        fields_json,
-                        &e.source,
-                        self.source_id,
-                        self.tx,
-                        &self.fields,
-                    )
-                    .map_err(|e| SinkError::Storage(format!("zstd: {e}")))?;
-                &made
-            }
-        };
+        // the original fields, written once, compressed in blocks (see `crate::fields`): by
+        // the parsing thread when it could (see `preparer`)
+        let fields = self
+            .blocks
+            .add(
+                self.tx,
+                self.source_id,
+                fields_json,
+                prepared.fields.as_deref(),
+            )
+            .map_err(|e| SinkError::Storage(format!("zstd: {e}")))?;
         self.tx
             .prepare_cached(
                 "INSERT INTO events (source_id, record, source, channel, event_id, time, summary, fields) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -859,16 +845,20 @@ impl Sink for TxSink<'_, '_> {
         Ok(NodeId::Event(id))
     }
 
-    /// The parsing thread compresses the fields of events whose source has a dictionary
-    /// already (the same frame the writer would make) and makes every event's search text;
-    /// the writer, the import's bottleneck, only stores them.
+    /// The parsing thread cuts the file's events into blocks and compresses them (the very
+    /// frames the writer would make, see `crate::fields`) and makes every event's search text;
+    /// the writer, the import's bottleneck, only stores them. A new file or member begins a
+    /// block of its own.
     fn preparer(&mut self) -> Option<cb_domain::EventPreparer> {
-        let mut zstd = self.fields_enc.off_thread();
+        // a failure here fails the next event (or the end of the import) with it
+        let _ = self.blocks.close(self.tx, self.source_id, None);
+        self.makers += 1;
+        let mut blocks = crate::fields::BlockMaker::new(self.makers);
         Some(Box::new(move |e: &EventRecord, fields_json: &str| {
             let mut text = String::new();
             crate::fts_body::push_event(&mut text, e);
             cb_domain::PreparedEvent {
-                fields: zstd.compress(&e.source, fields_json),
+                fields: Some(blocks.add(fields_json)),
                 search_text: Some(text),
             }
         }))

@@ -437,6 +437,8 @@ pub(crate) const TABLES: &[Table] = &[
         ordered_ids: false,
         ..table("field_dicts", "id, source, dict", 0)
     },
+    // the blocks events.fields are compressed in (cb-store `fields`, schema 9)
+    table("field_blocks", "id, data", 0),
 ];
 
 /// The highest row id of each of [`TABLES`] (before an import: its rows come after);

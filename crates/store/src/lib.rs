@@ -79,8 +79,6 @@ pub struct SqliteStore {
     key: Option<integrity::Key>,
     /// Reader of `events.fields` (the case's zstd dictionaries), shared with `cb_fields`.
     fields: std::sync::Arc<fields::Fields>,
-    /// Writer of `events.fields`, kept from import to import (see [`fields`]).
-    encoder: Option<fields::Encoder>,
 }
 
 impl SqliteStore {
@@ -183,7 +181,6 @@ impl SqliteStore {
             actor,
             key: None,
             fields,
-            encoder: None,
         })
     }
 

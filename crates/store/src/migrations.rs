@@ -266,6 +266,11 @@ WHERE r1.src LIKE 'event:%' AND r1.dst LIKE 'entity:%' AND r2.dst LIKE 'entity:%
   AND r2.dst <> r1.dst
 GROUP BY 1, 2;
 "#,
+    // 9: the fields of new events are compressed in blocks of consecutive events (see
+    // `crate::fields`): `events.fields` says where in a block its text is. Rows of older
+    // imports keep their own frames; nothing to rewrite. A Caseboard that cannot read blocks
+    // must not open the case, hence the version.
+    "CREATE TABLE field_blocks (id INTEGER PRIMARY KEY, source_id INTEGER NOT NULL REFERENCES sources(id), data BLOB NOT NULL);",
 ];
 
 /// The schema version of the case behind `conn` (0: empty).

@@ -396,7 +396,10 @@ impl SqliteStore {
                 for (i, n) in names.iter().enumerate() {
                     if n == "fields" && table == "events" {
                         // compressed since schema 6: read through its one reader
-                        m.insert(n.clone(), Value::Object(self.fields.decode(r.get_ref(i)?)));
+                        m.insert(
+                            n.clone(),
+                            Value::Object(self.fields.decode(&self.conn, r.get_ref(i)?)),
+                        );
                         continue;
                     }
                     let v: rusqlite::types::Value = r.get(i)?;

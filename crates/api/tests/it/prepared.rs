@@ -1,5 +1,5 @@
-//! The parsing thread's share of an import (`Sink::preparer`: fields compressed with the
-//! source's dictionary, the search text) stores exactly what the writing thread makes alone.
+//! The parsing thread's share of an import (`Sink::preparer`: fields cut into blocks and
+//! compressed, the search text) stores exactly what the writing thread makes alone.
 
 use super::fixture;
 use cb_domain::{
@@ -157,27 +157,22 @@ fn what_the_parsing_thread_prepares_is_what_the_writer_would_store() {
     let b = rows(&alone, events);
     assert!(a.len() > 10_000, "{} events", a.len());
     assert_eq!(a, b, "events differ");
-    // the files after the first were compressed with a dictionary: their zstd frames name
-    // one (frame header descriptor, the byte after the magic: Dictionary_ID_flag, bits 0–1)
-    let frames: Vec<Vec<u8>> = threaded
+    // every event's fields are in a block, far fewer blocks than events
+    let (blocks, in_blocks): (i64, i64) = threaded
         .conn()
-        .prepare("SELECT fields FROM events WHERE source_id > 1 AND typeof(fields) = 'blob'")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
+        .query_row(
+            "SELECT (SELECT count(*) FROM field_blocks), (SELECT count(*) FROM events WHERE cb_block(fields) IS NOT NULL)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
-    let with_dict = frames
-        .iter()
-        .filter(|f| f.len() > 4 && f[4] & 3 != 0)
-        .count();
+    assert_eq!(in_blocks as usize, a.len());
     assert!(
-        with_dict > 1000,
-        "{with_dict} of {} events with a dictionary",
-        frames.len()
+        blocks > FILES.len() as i64 && blocks * 20 < in_blocks,
+        "{blocks} blocks"
     );
     for t in [
-        "field_dicts",
+        "field_blocks",
         "search_fts_data",
         "search_docs",
         "relations",

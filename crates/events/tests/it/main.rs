@@ -292,7 +292,10 @@ fn securityevent_wide_226_columns() {
     let rel = "msticpy/tests/testdata/localdata/all_events_df.jsonl";
     let i = import_fixture(rel);
     assert_eq!(i.events(), nonempty_lines(rel));
-    let cols: i64 = i.n("SELECT count(*) FROM events, json_each(cb_fields(events.fields)) WHERE events.id = (SELECT min(id) FROM events)");
+    let cols: i64 = i.n(&format!(
+        "SELECT count(*) FROM events, json_each({}) WHERE events.id = (SELECT min(id) FROM events)",
+        cb_store::fields::sql("events.fields")
+    ));
     assert!(cols >= 200, "{cols} columns kept");
     assert!(i.out.skipped.is_empty());
 }
@@ -381,7 +384,10 @@ fn winlogbeat_2019_nested_tar_gz() {
     assert_eq!(i.events(), 2668); // tar xzOf | grep -c .
     assert!(i.out.skipped.is_empty(), "{:?}", i.out.skipped);
     assert_eq!(
-        i.n("SELECT count(*) FROM events WHERE json_extract(cb_fields(fields), '$.log_name') IS NOT NULL"),
+        i.n(&format!(
+            "SELECT count(*) FROM events WHERE json_extract({}, '$.log_name') IS NOT NULL",
+            cb_store::fields::sql("fields")
+        )),
         2668,
         "nested form kept as read"
     );

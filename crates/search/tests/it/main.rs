@@ -103,10 +103,12 @@ fn store() -> SqliteStore {
     store
 }
 
+/// `sql`'s one count; `cb_fields(fields)` in it reads an event's fields (see `cb_store::fields::sql`).
 fn n(store: &SqliteStore, sql: &str) -> u64 {
+    let sql = sql.replace("cb_fields(fields)", &cb_store::fields::sql("fields"));
     store
         .conn()
-        .query_row(sql, [], |r| r.get::<_, i64>(0))
+        .query_row(&sql, [], |r| r.get::<_, i64>(0))
         .unwrap() as u64
 }
 

@@ -245,22 +245,11 @@ fn marking_an_entity_as_related_is_kept_and_audited() {
     assert!(s.mark_related(e, e, "x").is_err());
 }
 
-/// A case of schema 5 (events.fields as JSON text) opens, is upgraded, and its old events
-/// read as before beside new ones (whose fields are stored compressed).
-#[test]
-fn upgrade_from_schema_5_reads_old_and_new_event_fields() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v5.case");
-    let old_fields = r#"{"Image":"C:\\Windows\\cmd.exe","EventID":1}"#;
-    {
-        let c = case_at_schema(&path, 5);
-        c.execute(
-            "INSERT INTO events (source_id, record, source, channel, event_id, time, summary, fields) VALUES (1, 1, 'Sysmon', '', '1', NULL, 'old', ?1)",
-            [old_fields],
-        )
-        .unwrap();
-    }
-    let mut s = SqliteStore::open(&path, Actor("t".into())).unwrap();
+/// Open the old case at `path` (upgraded to the newest schema), import one new event beside
+/// its event 1 (`Image` C:\Windows\cmd.exe), and check that both read alike, in SQL and in
+/// the node's view.
+fn upgraded_reads_old_beside_new(path: &std::path::Path) -> SqliteStore {
+    let mut s = SqliteStore::open(path, Actor("t".into())).unwrap();
     let v: i64 = s
         .conn()
         .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -283,19 +272,13 @@ fn upgrade_from_schema_5_reads_old_and_new_event_fields() {
         },
     );
     let new_id = new_id.unwrap();
-    let types: Vec<String> = s
-        .conn()
-        .prepare("SELECT typeof(fields) FROM events ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(types, ["text", "blob"]);
     // SQL reads both through cb_fields
     let images: Vec<String> = s
         .conn()
-        .prepare("SELECT json_extract(cb_fields(fields), '$.Image') FROM events ORDER BY id")
+        .prepare(&format!(
+            "SELECT json_extract({}, '$.Image') FROM events ORDER BY id",
+            cb_store::fields::sql("fields")
+        ))
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()
@@ -308,6 +291,61 @@ fn upgrade_from_schema_5_reads_old_and_new_event_fields() {
     let new = s.node_fields(new_id).unwrap();
     assert_eq!(new["fields"]["Image"], r"C:\Windows\notepad.exe");
     assert_eq!(new["fields"]["EventID"], 1);
+    s
+}
+
+/// One column of every event, in id order.
+fn event_column<T: rusqlite::types::FromSql>(s: &SqliteStore, expr: &str) -> Vec<T> {
+    s.conn()
+        .prepare(&format!("SELECT {expr} FROM events ORDER BY id"))
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+const OLD_FIELDS: &str = r#"{"Image":"C:\\Windows\\cmd.exe","EventID":1}"#;
+
+/// A case of schema 5 (events.fields as JSON text) opens, is upgraded, and its old events
+/// read as before beside new ones (whose fields are stored compressed).
+#[test]
+fn upgrade_from_schema_5_reads_old_and_new_event_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v5.case");
+    {
+        let c = case_at_schema(&path, 5);
+        c.execute(
+            "INSERT INTO events (source_id, record, source, channel, event_id, time, summary, fields) VALUES (1, 1, 'Sysmon', '', '1', NULL, 'old', ?1)",
+            [OLD_FIELDS],
+        )
+        .unwrap();
+    }
+    let s = upgraded_reads_old_beside_new(&path);
+    assert_eq!(
+        event_column::<String>(&s, "typeof(fields)"),
+        ["text", "blob"]
+    );
+}
+
+/// A case of schema 8 (one zstd frame per event) is upgraded to blocks of fields: its events
+/// read as before beside new ones, whose fields are in a block.
+#[test]
+fn upgrade_from_schema_8_reads_frames_beside_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v8.case");
+    {
+        let c = case_at_schema(&path, 8);
+        let frame = zstd::bulk::compress(OLD_FIELDS.as_bytes(), 1).unwrap();
+        c.execute(
+            "INSERT INTO events (source_id, record, source, channel, event_id, time, summary, fields) VALUES (1, 1, 'Sysmon', '', '1', NULL, 'old', ?1)",
+            [frame],
+        )
+        .unwrap();
+    }
+    let s = upgraded_reads_old_beside_new(&path);
+    let in_block = event_column::<bool>(&s, "cb_block(fields) IS NOT NULL");
+    assert_eq!(in_block, [false, true]);
 }
 
 /// A case of schema 6 is upgraded to relation indexes that hold both ends: its relations are
