@@ -567,6 +567,7 @@ pub fn import_paths_with(
         d.matches = s.matches;
     }
     let correlated = cb_graph::correlate(&mut case.store, &CorrelationSettings::default())?;
+    case.store.give_back_free_pages()?;
     Ok(ImportReport {
         files: reports,
         not_imported,
@@ -608,6 +609,7 @@ pub fn import_one(
         let mut on = |p: Progress| progress(ImportProgress::at(p, t0.elapsed().as_secs_f64()));
         let report = import_file(&mut case.store, path, &mut on)?;
         let derived = cb_graph::correlate(&mut case.store, &CorrelationSettings::default())?;
+        case.store.give_back_free_pages()?;
         Ok((report, derived.iter().filter(|d| d.created).count()))
     };
     let r = run();

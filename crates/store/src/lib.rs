@@ -264,8 +264,11 @@ fn create_atomically(path: &Path) -> Result<()> {
             path: path.into(),
             source,
         })?;
-        // rollback journal while building (a WAL file would be named after the temporary)
+        // rollback journal while building (a WAL file would be named after the temporary);
+        // free pages can be given back to the file system (see `give_back_free_pages`): set
+        // before the first table, as SQLite requires
         conn.pragma_update(None, "page_size", 16384)?;
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         conn.pragma_update(None, "journal_mode", "DELETE")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         migrations::migrate(&mut conn)?;

@@ -689,3 +689,69 @@ fn log_analytics_column_names_and_portal_csv_headers() {
         assert_eq!(render(&a), render(&b), "{}", p.display());
     }
 }
+
+/// A new case gives the file system back the pages its imports left free (FTS5 merges free
+/// the segments they merge): after a batch of files, and whenever asked, the free pages are
+/// moved out and the file truncated, in one transaction, the rows untouched.
+#[test]
+fn free_pages_are_given_back_after_a_batch_of_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("c.case");
+    let zip = fixture("otrf-security-datasets/datasets/atomic/windows/defense_evasion/host/empire_wmic_add_user_backdoor.zip");
+    cb_api::import::import_paths(&case, &[zip], Actor("t".into()), &mut |_, _| true).unwrap();
+    let c = rusqlite::Connection::open(&case).unwrap();
+    let pragma = |c: &rusqlite::Connection, p: &str| -> i64 {
+        c.pragma_query_value(None, p, |r| r.get(0)).unwrap()
+    };
+    assert_eq!(pragma(&c, "auto_vacuum"), 2, "incremental");
+    assert!(pragma(&c, "freelist_count") < 64);
+    let events = |c: &rusqlite::Connection| -> (i64, String) {
+        c.query_row(
+            &format!(
+                "SELECT count(*), group_concat(length({}), ',') FROM events",
+                cb_store::fields::sql("fields")
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    // free pages, as merged FTS segments leave them
+    c.execute_batch(
+        "CREATE TABLE scratch (x BLOB);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)
+         INSERT INTO scratch SELECT randomblob(12000) FROM n;
+         DROP TABLE scratch;",
+    )
+    .unwrap();
+    let free = pragma(&c, "freelist_count");
+    assert!(free >= 400, "{free} free pages");
+    drop(c);
+    let size = || std::fs::metadata(&case).unwrap().len();
+    let before = size();
+    let mut s = SqliteStore::open(&case, Actor("t".into())).unwrap();
+    let rows = events(s.conn());
+    assert!(rows.0 > 1000, "{} events", rows.0);
+    let given = s.give_back_free_pages().unwrap();
+    assert!(
+        given as i64 >= free - 8,
+        "{given} of {free} pages given back"
+    );
+    assert_eq!(pragma(s.conn(), "freelist_count"), 0);
+    assert_eq!(
+        events(s.conn()),
+        rows,
+        "the events and their fields are as they were"
+    );
+    let ok: String = s
+        .conn()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    drop(s);
+    assert!(
+        size() + given * 16384 <= before + 16384,
+        "{before} → {} bytes",
+        size()
+    );
+}
