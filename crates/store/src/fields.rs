@@ -47,6 +47,8 @@ pub const BLOCK_EVENTS: usize = 256;
 /// First byte of a `fields` value that says where in a block the text is (never the first
 /// byte of a zstd frame, 0x28, nor of JSON text).
 pub const BLOCK_TAG: u8 = 0xCB;
+/// Text a stored block may claim to hold at most (see `Fields::block_text`).
+const MAX_BLOCK_TEXT: u64 = 256 << 20;
 /// Decompressed blocks a reader keeps.
 const CACHED_BLOCKS: usize = 8;
 
@@ -238,9 +240,11 @@ impl Fields {
             return Some(text);
         }
         drop(cache);
-        // a frame records its content size: refuse one that claims more than a block holds
+        // a frame records its content size, allocated up front: refuse one that claims more
+        // than any block holds (a block is under BLOCK_BYTES plus its last event, and an
+        // event is at most the importer's record limit, 8 MiB unless raised)
         let size = zstd::zstd_safe::get_frame_content_size(frame).ok()??;
-        if size > (BLOCK_BYTES as u64) * 64 {
+        if size > MAX_BLOCK_TEXT {
             return None;
         }
         let text: Arc<[u8]> = zstd::bulk::decompress(frame, size as usize).ok()?.into();
@@ -656,6 +660,30 @@ mod tests {
                 len: 7,
             };
             assert_eq!(InBlock::decode(&at.encode()), Some(at));
+        }
+    }
+
+    #[test]
+    fn an_event_larger_than_a_block_closes_its_block_and_reads_back() {
+        let (conn, f) = case();
+        let big = format!(
+            r#"{{"ScriptBlockText":"{}"}}"#,
+            "Get-Process; ".repeat(40_000)
+        );
+        assert!(big.len() > 3 * BLOCK_BYTES);
+        let texts = vec![event(1), big.clone(), event(2), big, event(3)];
+        let v = store(&conn, &texts, Some(&mut BlockMaker::new(1)));
+        let at: Vec<InBlock> = v.iter().map(|x| InBlock::decode(x).unwrap()).collect();
+        // [small, big] [small, big] [small]
+        assert_eq!(
+            at.iter().map(|a| a.block).collect::<Vec<_>>(),
+            [1, 1, 2, 2, 3]
+        );
+        for (i, x) in v.iter().enumerate() {
+            assert_eq!(
+                f.decode_text(&conn, ValueRef::Blob(x)).as_deref(),
+                Some(texts[i].as_str())
+            );
         }
     }
 
