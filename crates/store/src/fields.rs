@@ -18,8 +18,8 @@
 //! event (maybe with its source's dictionary from `field_dicts`, id = the zstd dictionary
 //! id), older rows the JSON text itself (TEXT).
 //!
-//! Blocks are made on the importer's parsing thread ([`BlockMaker`], through the sink's
-//! preparer) and checked and stored by the writer ([`Blocks`]), which makes them itself for
+//! Blocks are made on the importer's parsing thread (`BlockMaker`, through the sink's
+//! preparer) and checked and stored by the writer (`Blocks`), which makes them itself for
 //! events it was handed whole; both cut blocks by the same rule ([`full`]), so a case holds
 //! the same bytes whichever thread compressed them.
 
