@@ -120,16 +120,29 @@ impl InBlock {
     }
 }
 
-/// One block compressed (a zstd frame that records its content size).
-fn compress_block(text: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut c = zstd::bulk::Compressor::new(LEVEL)?;
-    c.include_contentsize(true)?;
-    c.include_checksum(false)?;
-    c.compress(text)
+/// Compresses blocks (zstd frames that record their content size), one compression context
+/// kept from block to block.
+#[derive(Default)]
+struct BlockCompressor(Option<zstd::bulk::Compressor<'static>>);
+
+impl BlockCompressor {
+    fn compress(&mut self, text: &[u8]) -> std::io::Result<Vec<u8>> {
+        let c = match &mut self.0 {
+            Some(c) => c,
+            None => {
+                let mut c = zstd::bulk::Compressor::new(LEVEL)?;
+                c.include_contentsize(true)?;
+                c.include_checksum(false)?;
+                self.0.insert(c)
+            }
+        };
+        c.compress(text)
+    }
 }
 
-/// The dictionaries of one case, for readers: loaded at open, added to when an import trains
-/// one, and looked up in the case file when another process added one since.
+/// The reader of a case's `fields`: its zstd dictionaries (schema 6–8 rows; loaded at open,
+/// looked up in the case file when another process added one since) and the blocks it
+/// decompressed last.
 pub struct Fields {
     dicts: RwLock<HashMap<u32, Arc<zstd::dict::DecoderDictionary<'static>>>>,
     /// The case file (None in memory), to read a dictionary this process has not seen.
@@ -160,7 +173,7 @@ impl Fields {
         Ok(Arc::new(f))
     }
 
-    pub(crate) fn add(&self, id: u32, dict: &[u8]) {
+    fn add(&self, id: u32, dict: &[u8]) {
         let d = Arc::new(zstd::dict::DecoderDictionary::copy(dict));
         if let Ok(mut m) = self.dicts.write() {
             m.insert(id, d);
@@ -291,6 +304,7 @@ impl Fields {
 pub(crate) struct Blocks {
     next_id: i64,
     open: Open,
+    zstd: BlockCompressor,
     /// A block that could not be stored: every later call fails with it (the import with it).
     failed: Option<String>,
 }
@@ -314,6 +328,7 @@ impl Blocks {
                 r.get(0)
             })?,
             open: Open::default(),
+            zstd: BlockCompressor::default(),
             failed: None,
         })
     }
@@ -336,20 +351,12 @@ impl Blocks {
     ) -> std::io::Result<Vec<u8>> {
         self.check()?;
         let o = &mut self.open;
-        let id = match o.id {
-            Some(id) => id,
-            None => {
-                let id = self.next_id;
-                self.next_id += 1;
-                *o = Open {
-                    id: Some(id),
-                    agreed: true,
-                    text: std::mem::take(&mut o.text),
-                    ..Open::default()
-                };
-                id
-            }
-        };
+        // a new block (`store` left the text, count and maker cleared)
+        let id = *o.id.get_or_insert_with(|| {
+            o.agreed = true;
+            self.next_id += 1;
+            self.next_id - 1
+        });
         let offset = o.text.len();
         let frame = match prepared.and_then(Prepared::decode) {
             Some(p) => {
@@ -415,7 +422,7 @@ impl Blocks {
                 f
             }
             _ => {
-                made = compress_block(&o.text)?;
+                made = self.zstd.compress(&o.text)?;
                 &made[..]
             }
         };
@@ -435,6 +442,7 @@ pub(crate) struct BlockMaker {
     id: u64,
     text: Vec<u8>,
     n: usize,
+    zstd: BlockCompressor,
 }
 
 /// What a [`BlockMaker`] says of one event: which maker, the event's offset in its block and,
@@ -465,6 +473,7 @@ impl BlockMaker {
             id,
             text: Vec::new(),
             n: 0,
+            zstd: BlockCompressor::default(),
         }
     }
 
@@ -477,7 +486,7 @@ impl BlockMaker {
         self.n += 1;
         if full(self.text.len(), self.n) {
             // a block this side fails to compress the writer compresses itself
-            if let Ok(frame) = compress_block(&self.text) {
+            if let Ok(frame) = self.zstd.compress(&self.text) {
                 out.extend_from_slice(&frame);
             }
             self.text.clear();

@@ -181,19 +181,9 @@ impl SqliteStore {
         self.conn.execute_batch(&format!(
             "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 65536;"
         ))?;
-        let journal = self.rollback_journal_if_alone();
-        let out = self.import_in_tx(meta, typed_path, &actor, progress, parse, later);
-        if journal {
-            // back to the WAL (allowed with other connections open): readers and analyst
-            // actions work as before
-            let wal = self
-                .conn
-                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0));
-            let _ = self.conn.pragma_update(None, "synchronous", "NORMAL");
-            if out.is_ok() {
-                wal?;
-            }
-        }
+        let out = self.alone_in_rollback_journal(|s| {
+            s.import_in_tx(meta, typed_path, &actor, progress, parse, later)
+        });
         let _ = self
             .conn
             .execute_batch("PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000;");
@@ -219,24 +209,35 @@ impl SqliteStore {
         if free < 64 {
             return Ok(0);
         }
+        self.alone_in_rollback_journal(|s| {
+            // one step of the pragma frees one page: step it to the end
+            let mut st = s.conn.prepare("PRAGMA incremental_vacuum")?;
+            let mut rows = st.query([])?;
+            while rows.next()?.is_some() {}
+            Ok(())
+        })?;
+        Ok((free - get(&self.conn, "freelist_count")?).max(0) as u64)
+    }
+
+    /// Run `f` through a rollback journal when no other connection has the case open (see
+    /// `rollback_journal_if_alone`), then back to the WAL (allowed with other connections
+    /// open): readers and analyst actions work as before.
+    fn alone_in_rollback_journal<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
         let journal = self.rollback_journal_if_alone();
-        // one step of the pragma frees one page: step it to the end
-        let out = self
-            .conn
-            .prepare("PRAGMA incremental_vacuum")
-            .and_then(|mut st| {
-                let mut rows = st.query([])?;
-                while rows.next()?.is_some() {}
-                Ok(())
-            });
+        let out = f(self);
         if journal {
-            let _ = self
+            let wal = self
                 .conn
                 .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0));
             let _ = self.conn.pragma_update(None, "synchronous", "NORMAL");
+            if out.is_ok() {
+                wal?;
+            }
         }
-        out?;
-        Ok((free - get(&self.conn, "freelist_count")?).max(0) as u64)
+        out
     }
 
     /// Import through a rollback journal instead of the WAL when no other connection has the
